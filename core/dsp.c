@@ -1,0 +1,1 @@
+/* dsp.c: being written */

@@ -1,0 +1,1 @@
+/* ptbxl.c: being written */

@@ -1,0 +1,1 @@
+/* wfdb.c: being written */
