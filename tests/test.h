@@ -54,6 +54,18 @@ static char test_skip_reason[256];
         }                                                                            \
     } while (0)
 
+/* Like CHECK_OK, but ends the running test on failure (what follows depends on it). */
+#define REQUIRE_OK(call, errp)                                                       \
+    do {                                                                             \
+        int s_ = (call);                                                             \
+        if (s_ != 0) {                                                               \
+            printf("#   %s:%d: %s returned %d: %s\n", __FILE__, __LINE__, #call, s_, \
+                   (errp)->message);                                                 \
+            test_current_failed = 1;                                                 \
+            return;                                                                  \
+        }                                                                            \
+    } while (0)
+
 /* Mark the running test skipped and return from it. */
 #define SKIP_IF(cond, reason)                                                        \
     do {                                                                             \
@@ -68,6 +80,7 @@ static char test_skip_reason[256];
 
 static inline void test_run(void (*fn)(void), const char *name)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0);
     test_current_failed = 0;
     test_current_skipped = 0;
     test_count++;
