@@ -232,13 +232,13 @@ int ecg_dataset_read_record(EcgDataset *ds, size_t index, EcgRecord *rec, EcgErr
     if ((status = ecg_record_init(rec, N_LEADS, ds->n_samples, ds->fs, err)) != ECG_OK)
         return status;
     snprintf(rec->id, sizeof rec->id, "%d", (int)ds->meta[index].ecg_id);
-    const float scale = (float)(1.0 / ds->gain);
+    const float gain = (float)ds->gain; /* divide, not multiply by 1/gain: counts / gain exactly rounded */
     for (size_t l = 0; l < N_LEADS; l++) {
         ecg_record_set_lead_name(rec, l, ds->lead_names[l]);
         strcpy(rec->leads[l].units, "mV");
         float *x = ecg_record_lead(rec, l); // (T)
         for (size_t t = 0; t < ds->n_samples; t++)
-            x[t] = (float)ds->counts[t * N_LEADS + l] * scale;
+            x[t] = (float)ds->counts[t * N_LEADS + l] / gain;
     }
     return ECG_OK;
 }

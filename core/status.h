@@ -33,3 +33,11 @@ const char *ecg_status_str(int status);
 
 /* Clear err to "no error". */
 void ecg_error_clear(EcgError *err);
+
+#ifndef ECG_PROGRESS_FN_DEFINED
+#define ECG_PROGRESS_FN_DEFINED
+/* Progress of long work (import, synthesis): done of total items. A nonzero
+ * return asks the work to stop; it then returns ECG_ERR_CANCELLED and leaves
+ * no partial output. */
+typedef int (*EcgProgressFn)(void *user, size_t done, size_t total);
+#endif
