@@ -48,7 +48,8 @@ static gboolean parse_options(GOptionContext *context, int *argc, char ***argv, 
     return TRUE;
 }
 
-/* ---- progress on stderr: items/s and ETA, at most ten lines a second ---- */
+/* ---- progress on stderr: items/s and ETA, redrawn ten times a second on a
+ * terminal, a line a second into a log ---- */
 
 typedef struct {
     const char *what;
@@ -59,7 +60,7 @@ static int print_progress(void *user, size_t done, size_t total)
 {
     Progress *p = user;
     gint64 now = g_get_monotonic_time();
-    if (done < total && now - p->last_us < 100000)
+    if (done < total && now - p->last_us < (isatty(2) ? 100000 : 1000000))
         return 0;
     p->last_us = now;
     double seconds = (double)(now - p->start_us) / 1e6;
@@ -188,27 +189,26 @@ static int info_wfdb(const char *path)
         status = fail_core(&err);
         goto done;
     }
-    ecg_wfdb_verify(&hdr, adc, checks);
+    int verified = ecg_wfdb_verify(&hdr, adc, checks) == ECG_OK;
     printf("%s: WFDB record %s, %zu signals, %g Hz, %zu samples (%.2f s)\n", path, hdr.record_name, hdr.n_signals,
            hdr.fs, hdr.n_samples, (double)hdr.n_samples / hdr.fs);
     printf("%-3s %-10s %-14s %6s %10s %6s %6s %10s %-12s %10s %-12s\n", "#", "lead", "file", "format", "gain", "units",
            "zero", "first", "first ok", "checksum", "checksum ok");
-    int all_ok = 1;
     for (size_t s = 0; s < hdr.n_signals; s++) {
         const EcgWfdbSignal *sig = &hdr.signals[s];
         const EcgWfdbCheck *c = &checks[s];
         int lead = ecg_lead_standard_index(sig->description);
-        const char *first = !sig->has_initial_value ? "-" : c->first_value_ok ? "yes" : "NO";
-        const char *sum = !sig->has_checksum ? "-" : c->checksum_ok ? "yes" : "NO";
-        all_ok &= (!sig->has_initial_value || c->first_value_ok) && (!sig->has_checksum || c->checksum_ok);
+        /* 1 match, 0 mismatch, -1 cannot be checked */
+        static const char *const verdict[] = {"-", "NO", "yes"};
+        const char *first = verdict[c->first_value_ok + 1], *sum = verdict[c->checksum_ok + 1];
         printf("%-3zu %-10s %-14s %6d %10g %6s %6d %10d %-12s %10d %-12s\n", s,
                lead >= 0 ? ecg_standard_leads[lead] : sig->description, sig->file_name, sig->format, sig->gain,
                sig->units, sig->adc_zero, c->first_value, first, c->checksum, sum);
     }
-    printf("first values and checksums %s the header\n", all_ok ? "match" : "DO NOT match");
+    printf("first values and checksums %s the header\n", verified ? "match" : "DO NOT match");
     for (size_t i = 0; i < hdr.n_comments; i++)
         printf("# %s\n", hdr.comments[i]);
-    status = all_ok ? 0 : 1;
+    status = verified ? 0 : 1;
 done:
     free(adc);
     free(checks);

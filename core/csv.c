@@ -1,6 +1,7 @@
 #include "csv.h"
 
-#include <errno.h>
+#include "fileio.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,31 +139,13 @@ fail:
 int ecg_csv_read(const char *path, EcgCsv *csv, EcgError *err)
 {
     memset(csv, 0, sizeof *csv);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ecg_fail(err, ECG_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    char *text = NULL;
-    int status = ECG_OK;
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        size = ftell(f);
-    if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        status = ecg_fail(err, ECG_ERR_IO, "%s: cannot determine the size: %s", path, strerror(errno));
-        goto done;
-    }
-    text = malloc((size_t)size + 1);
-    if (!text) {
-        status = ecg_fail(err, ECG_ERR_NOMEM, "%s: out of memory for %ld bytes", path, size);
-        goto done;
-    }
-    if (fread(text, 1, (size_t)size, f) != (size_t)size) {
-        status = ecg_fail(err, ECG_ERR_IO, "%s: read error", path);
-        goto done;
-    }
-    status = ecg_csv_parse(path, text, (size_t)size, csv, err);
-done:
+    char *text;
+    size_t size;
+    int status = ecg_file_read_all(path, &text, &size, err);
+    if (status != ECG_OK)
+        return status;
+    status = ecg_csv_parse(path, text, size, csv, err);
     free(text);
-    fclose(f);
     return status;
 }
 

@@ -1,7 +1,7 @@
 #include "h5util.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include "fileio.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,11 +23,10 @@ int ecg_h5_create_temp(const char *path, char *tmp_path, size_t size, hid_t *fil
 {
     ecg_h5_quiet();
     *file = H5I_INVALID_HID;
-    if ((size_t)snprintf(tmp_path, size, "%s.tmp-XXXXXX", path) >= size)
-        return ecg_fail(err, ECG_ERR_ARG, "%s: path too long", path);
-    int fd = mkstemp(tmp_path);
-    if (fd < 0)
-        return ecg_fail(err, ECG_ERR_IO, "%s: cannot create a file there: %s", path, strerror(errno));
+    int fd;
+    int status = ecg_file_temp_create(path, tmp_path, size, &fd, err);
+    if (status != ECG_OK)
+        return status;
     close(fd);
     *file = H5Fcreate(tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (*file < 0) {
@@ -43,22 +42,7 @@ int ecg_h5_commit_temp(hid_t file, const char *tmp_path, const char *path, EcgEr
         unlink(tmp_path);
         return ecg_fail(err, ECG_ERR_IO, "%s: cannot finish writing (disk full?)", path);
     }
-    /* the data must be on disk before the rename makes it the file of record */
-    int fd = open(tmp_path, O_RDONLY);
-    if (fd < 0 || fsync(fd) != 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        unlink(tmp_path);
-        return ecg_fail(err, ECG_ERR_IO, "%s: cannot flush to disk: %s", path, strerror(e));
-    }
-    close(fd);
-    if (rename(tmp_path, path) != 0) {
-        int e = errno;
-        unlink(tmp_path);
-        return ecg_fail(err, ECG_ERR_IO, "%s: cannot replace the file: %s", path, strerror(e));
-    }
-    return ECG_OK;
+    return ecg_file_temp_commit(tmp_path, path, err);
 }
 
 void ecg_h5_discard_temp(hid_t file, const char *tmp_path)
