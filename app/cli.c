@@ -111,7 +111,7 @@ static int cmd_import(int argc, char **argv)
     }
     if (status == ECG_OK)
         fprintf(stderr, "imported %zu of %zu records at %d Hz into %s in %.2f s (%.0f records/s)\n",
-                summary.n_imported, summary.n_rows, rate, out, seconds, (double)summary.n_rows / seconds);
+                summary.n_imported, summary.n_rows, rate, out, seconds, (double)summary.n_imported / seconds);
     ecg_import_summary_clear(&summary);
     return status == ECG_OK ? 0 : fail_core(&err);
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "h5util.h"
 
 const char *const ecg_superclass_names[ECG_N_SUPERCLASSES] = {"NORM", "MI", "STTC", "CD", "HYP"};
@@ -15,6 +17,71 @@ const char *const ecg_quality_names[ECG_N_QUALITY_FLAGS] = {
 enum { N_LEADS = ECG_N_STANDARD_LEADS, DATASET_VERSION = 1, DEFLATE_LEVEL = 4 };
 static const char FORMAT_NAME[] = "ecglens-dataset";
 static const char *const TEXT_COLUMNS[] = {"scp_codes", "report", "filename"};
+
+/* ---- the chunk codec ----
+ * Every record is one chunk of /signals, filtered by HDF5's shuffle and then its
+ * deflate filter. The store applies those two filters itself and moves whole
+ * chunks with H5Dwrite_chunk / H5Dread_chunk: the file stays an ordinary
+ * shuffle + deflate dataset that any HDF5 reader opens, while import and reading
+ * skip the copies of HDF5's filter pipeline. */
+
+/* Bit i of a chunk's filter mask set means filter i of the pipeline was skipped. */
+enum { SKIPPED_SHUFFLE = 1u << 0, SKIPPED_DEFLATE = 1u << 1 };
+
+/* HDF5's shuffle of n int16: all low bytes, then all high bytes. */
+static void shuffle_int16(const int16_t *values, size_t n, uint8_t *bytes /* (2n) */)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint16_t v = (uint16_t)values[i];
+        bytes[i] = (uint8_t)(v & 0xff);
+        bytes[n + i] = (uint8_t)(v >> 8);
+    }
+}
+
+static void unshuffle_int16(const uint8_t *bytes /* (2n) */, size_t n, int16_t *values)
+{
+    for (size_t i = 0; i < n; i++)
+        values[i] = (int16_t)(uint16_t)(bytes[i] | (bytes[n + i] << 8));
+}
+
+/* The file-side bytes and filter mask of one chunk of n values: shuffled, then
+ * deflated unless that would not make it smaller (HDF5's deflate is optional and
+ * skips itself the same way). */
+static void encode_chunk(const int16_t *values, size_t n, uint8_t *shuffled /* (2n) scratch */,
+                         uint8_t *stored /* (compressBound(2n)) */, size_t *stored_size, uint32_t *mask)
+{
+    shuffle_int16(values, n, shuffled);
+    uLongf size = compressBound((uLong)(2 * n));
+    if (compress2(stored, &size, shuffled, (uLong)(2 * n), DEFLATE_LEVEL) == Z_OK && size < 2 * n) {
+        *stored_size = size;
+        *mask = 0;
+    } else {
+        memcpy(stored, shuffled, 2 * n);
+        *stored_size = 2 * n;
+        *mask = SKIPPED_DEFLATE;
+    }
+}
+
+/* Undo encode_chunk (or HDF5's own pipeline): values of n int16 from stored bytes. */
+static int decode_chunk(const uint8_t *stored, size_t stored_size, uint32_t mask, size_t n,
+                        uint8_t *shuffled /* (2n) scratch */, int16_t *values)
+{
+    const uint8_t *bytes = stored;
+    if (!(mask & SKIPPED_DEFLATE)) {
+        uLongf size = (uLongf)(2 * n);
+        if (uncompress(shuffled, &size, stored, (uLong)stored_size) != Z_OK || size != 2 * n)
+            return ECG_ERR_FORMAT;
+        bytes = shuffled;
+    } else if (stored_size != 2 * n) {
+        return ECG_ERR_FORMAT;
+    }
+    if (mask & SKIPPED_SHUFFLE)
+        for (size_t i = 0; i < n; i++)
+            values[i] = (int16_t)(uint16_t)(bytes[2 * i] | (bytes[2 * i + 1] << 8));
+    else
+        unshuffle_int16(bytes, n, values);
+    return ECG_OK;
+}
 
 /* The metadata columns of /records that are read at open, with their types. */
 #define META_COLUMNS(X)                                      \
@@ -37,6 +104,9 @@ struct EcgDataset {
     char lead_names[N_LEADS][ECG_LEAD_NAME_MAX];
     EcgRecordMeta *meta;           /* (n_records) */
     int16_t *counts;               /* (T, 12) scratch for one record */
+    int direct;                    /* chunks are (1, T, 12) shuffle + deflate: decode them here */
+    uint8_t *stored, *shuffled;    /* scratch of the chunk codec: (stored_cap), (2 T 12) */
+    size_t stored_cap;
 };
 
 /* ---- reading ---- */
@@ -58,6 +128,24 @@ static int read_meta_columns(EcgDataset *ds, hid_t records, EcgError *err)
 #undef READ_COLUMN
     free(column);
     return status;
+}
+
+/* Whether /signals is chunked one record per chunk with exactly the filters
+ * shuffle then deflate, so that the chunk codec can read it. */
+static int has_codec_layout(const EcgDataset *ds)
+{
+    hid_t dcpl = H5Dget_create_plist(ds->signals);
+    hsize_t chunk[3];
+    unsigned flags, values[8];
+    size_t n_values = 8;
+    int ok = dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, 3, chunk) == 3 &&
+             chunk[0] == 1 && chunk[1] == ds->n_samples && chunk[2] == N_LEADS && H5Pget_nfilters(dcpl) == 2 &&
+             H5Pget_filter2(dcpl, 0, &flags, &n_values, values, 0, NULL, NULL) == H5Z_FILTER_SHUFFLE;
+    n_values = 8;
+    ok = ok && H5Pget_filter2(dcpl, 1, &flags, &n_values, values, 0, NULL, NULL) == H5Z_FILTER_DEFLATE;
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    return ok;
 }
 
 static int check_signals(EcgDataset *ds, EcgError *err)
@@ -155,7 +243,9 @@ int ecg_dataset_open(const char *path, EcgDataset **out, EcgError *err)
     }
     ds->meta = calloc(ds->n_records ? ds->n_records : 1, sizeof *ds->meta);
     ds->counts = malloc(ds->n_samples * N_LEADS * sizeof *ds->counts);
-    if (!ds->meta || !ds->counts) {
+    ds->direct = has_codec_layout(ds);
+    ds->shuffled = malloc(2 * ds->n_samples * N_LEADS);
+    if (!ds->meta || !ds->counts || !ds->shuffled) {
         status = ecg_fail(err, ECG_ERR_NOMEM, "%s: out of memory for %zu records", path, ds->n_records);
         goto fail;
     }
@@ -190,6 +280,8 @@ void ecg_dataset_close(EcgDataset *ds)
         H5Fclose(ds->file);
     free(ds->meta);
     free(ds->counts);
+    free(ds->stored);
+    free(ds->shuffled);
     free(ds->path);
     free(ds);
 }
@@ -206,22 +298,47 @@ const EcgRecordMeta *ecg_dataset_meta(const EcgDataset *ds, size_t index)
     return index < ds->n_records ? &ds->meta[index] : NULL;
 }
 
+/* One record's chunk through the chunk codec. */
+static int read_chunk(EcgDataset *ds, size_t index, int16_t *counts)
+{
+    hsize_t offset[3] = {index, 0, 0};
+    hsize_t size = 0;
+    uint32_t mask = 0;
+    if (H5Dget_chunk_storage_size(ds->signals, offset, &size) < 0 || size == 0)
+        return ECG_ERR_FORMAT;
+    if (size > ds->stored_cap) {
+        uint8_t *stored = realloc(ds->stored, size);
+        if (!stored)
+            return ECG_ERR_NOMEM;
+        ds->stored = stored;
+        ds->stored_cap = size;
+    }
+    if (H5Dread_chunk(ds->signals, H5P_DEFAULT, offset, &mask, ds->stored) < 0)
+        return ECG_ERR_IO;
+    return decode_chunk(ds->stored, size, mask, ds->n_samples * N_LEADS, ds->shuffled, counts);
+}
+
 int ecg_dataset_read_counts(EcgDataset *ds, size_t index, int16_t *counts, EcgError *err)
 {
     if (index >= ds->n_records)
         return ecg_fail(err, ECG_ERR_ARG, "%s: record %zu out of range (%zu records)", ds->path, index,
                         ds->n_records);
-    hsize_t start[3] = {index, 0, 0}, count[3] = {1, ds->n_samples, N_LEADS};
-    hid_t file_space = H5Dget_space(ds->signals);
-    hid_t mem_space = H5Screate_simple(3, count, NULL);
     int status = ECG_OK;
-    if (H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-        H5Dread(ds->signals, H5T_NATIVE_INT16, mem_space, file_space, H5P_DEFAULT, counts) < 0)
-        status = ecg_fail(err, ECG_ERR_IO, "%s: cannot read the signal of record %zu (damaged file?)", ds->path,
-                          index);
-    H5Sclose(mem_space);
-    H5Sclose(file_space);
-    return status;
+    if (ds->direct) {
+        status = read_chunk(ds, index, counts);
+    } else {
+        hsize_t start[3] = {index, 0, 0}, count[3] = {1, ds->n_samples, N_LEADS};
+        hid_t file_space = H5Dget_space(ds->signals);
+        hid_t mem_space = H5Screate_simple(3, count, NULL);
+        if (H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+            H5Dread(ds->signals, H5T_NATIVE_INT16, mem_space, file_space, H5P_DEFAULT, counts) < 0)
+            status = ECG_ERR_IO;
+        H5Sclose(mem_space);
+        H5Sclose(file_space);
+    }
+    if (status != ECG_OK)
+        return ecg_fail(err, status, "%s: cannot read the signal of record %zu (damaged file?)", ds->path, index);
+    return ECG_OK;
 }
 
 int ecg_dataset_read_record(EcgDataset *ds, size_t index, EcgRecord *rec, EcgError *err)
@@ -293,6 +410,7 @@ struct EcgDatasetWriter {
     EcgRecordMeta *meta;    /* (cap) */
     char **text[3];         /* (cap) owned strings of the text columns */
     int16_t *counts;        /* (T, 12) scratch */
+    uint8_t *shuffled, *stored; /* chunk codec scratch: (2 T 12), (compressBound(2 T 12)) */
     char source[128];
 };
 
@@ -303,9 +421,14 @@ int ecg_dataset_writer_open(const char *path, double fs, size_t n_samples, doubl
     if (!(fs > 0) || n_samples == 0 || !(gain > 0))
         return ecg_fail(err, ECG_ERR_ARG, "%s: dataset of %zu samples at %g Hz, gain %g", path, n_samples, fs, gain);
     EcgDatasetWriter *w = calloc(1, sizeof *w);
-    if (!w || !(w->path = strdup(path)) || !(w->counts = malloc(n_samples * N_LEADS * sizeof *w->counts))) {
-        if (w)
+    size_t n_values = n_samples * N_LEADS;
+    if (!w || !(w->path = strdup(path)) || !(w->counts = malloc(n_values * sizeof *w->counts)) ||
+        !(w->shuffled = malloc(2 * n_values)) || !(w->stored = malloc(compressBound((uLong)(2 * n_values))))) {
+        if (w) {
             free(w->path);
+            free(w->counts);
+            free(w->shuffled);
+        }
         free(w);
         return ecg_fail(err, ECG_ERR_NOMEM, "%s: out of memory", path);
     }
@@ -368,17 +491,12 @@ int ecg_dataset_writer_add_counts(EcgDatasetWriter *w, const EcgRecordMeta *meta
     int status;
     if (w->n == w->cap && (status = grow(w, err)) != ECG_OK)
         return status;
-    hsize_t start[3] = {w->n, 0, 0}, count[3] = {1, w->n_samples, N_LEADS};
-    hid_t file_space = H5Dget_space(w->signals);
-    hid_t mem_space = H5Screate_simple(3, count, NULL);
-    status = ECG_OK;
-    if (H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-        H5Dwrite(w->signals, H5T_NATIVE_INT16, mem_space, file_space, H5P_DEFAULT, counts) < 0)
-        status = ecg_fail(err, ECG_ERR_IO, "%s: cannot write record %zu (disk full?)", w->path, w->n);
-    H5Sclose(mem_space);
-    H5Sclose(file_space);
-    if (status != ECG_OK)
-        return status;
+    hsize_t offset[3] = {w->n, 0, 0};
+    size_t stored_size;
+    uint32_t mask;
+    encode_chunk(counts, w->n_samples * N_LEADS, w->shuffled, w->stored, &stored_size, &mask);
+    if (H5Dwrite_chunk(w->signals, H5P_DEFAULT, mask, offset, stored_size, w->stored) < 0)
+        return ecg_fail(err, ECG_ERR_IO, "%s: cannot write record %zu (disk full?)", w->path, w->n);
     const char *texts[3] = {scp_codes, report, filename};
     for (int c = 0; c < 3; c++) {
         w->text[c][w->n] = strdup(texts[c] ? texts[c] : "");
@@ -495,6 +613,8 @@ void ecg_dataset_writer_abort(EcgDatasetWriter *w)
     }
     free(w->meta);
     free(w->counts);
+    free(w->shuffled);
+    free(w->stored);
     free(w->path);
     free(w);
 }
