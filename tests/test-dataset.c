@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "dataset.h"
+#include "h5util.h"
 #include "test.h"
 
 enum { T = 50 };
@@ -96,6 +97,54 @@ static void test_round_trip(void)
     ecg_dataset_close(ds);
 }
 
+/* The store's own chunk codec writes what HDF5's shuffle + deflate pipeline reads,
+ * and the store reads a /signals of any other layout through HDF5. */
+static void test_chunks_are_standard_hdf5(void)
+{
+    EcgError err = {0};
+    const char *path = tmp("codec.h5");
+    REQUIRE_OK(write_small(path, 4, &err), &err);
+    EcgDataset *ds;
+    REQUIRE_OK(ecg_dataset_open(path, &ds, &err), &err);
+    int16_t *ours = malloc(4 * T * 12 * sizeof *ours), *hdf5s = malloc(4 * T * 12 * sizeof *hdf5s);
+    for (size_t i = 0; i < 4; i++)
+        CHECK_OK(ecg_dataset_read_counts(ds, i, ours + i * T * 12, &err), &err);
+    ecg_dataset_close(ds);
+
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t signals = H5Dopen2(file, "signals", H5P_DEFAULT);
+    CHECK(H5Dread(signals, H5T_NATIVE_INT16, H5S_ALL, H5S_ALL, H5P_DEFAULT, hdf5s) >= 0);
+    CHECK(memcmp(ours, hdf5s, 4 * T * 12 * sizeof *ours) == 0);
+
+    /* the same dataset with a contiguous, unfiltered /signals */
+    const char *plain = tmp("plain.h5");
+    hid_t out = H5Fcreate(plain, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    CHECK(H5Ocopy(file, "records", out, "records", H5P_DEFAULT, H5P_DEFAULT) >= 0);
+    hsize_t dims[3] = {4, T, 12};
+    hid_t space = H5Screate_simple(3, dims, NULL);
+    hid_t copy = H5Dcreate2(out, "signals", H5T_STD_I16LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    CHECK(H5Dwrite(copy, H5T_NATIVE_INT16, H5S_ALL, H5S_ALL, H5P_DEFAULT, hdf5s) >= 0);
+    CHECK(ecg_h5_write_attr_string(out, "format", "ecglens-dataset", plain, &err) == ECG_OK);
+    CHECK(ecg_h5_write_attr_int(out, "version", 1, plain, &err) == ECG_OK);
+    CHECK(ecg_h5_write_attr_double(copy, "fs", 100.0, plain, &err) == ECG_OK);
+    CHECK(ecg_h5_write_attr_double(copy, "gain", 1000.0, plain, &err) == ECG_OK);
+    CHECK(ecg_h5_write_attr_strings(copy, "lead_names", ecg_standard_leads, 12, plain, &err) == ECG_OK);
+    H5Dclose(copy);
+    H5Sclose(space);
+    H5Fclose(out);
+    H5Dclose(signals);
+    H5Fclose(file);
+
+    REQUIRE_OK(ecg_dataset_open(plain, &ds, &err), &err);
+    for (size_t i = 0; i < 4; i++) {
+        CHECK_OK(ecg_dataset_read_counts(ds, i, hdf5s, &err), &err);
+        CHECK(memcmp(ours + i * T * 12, hdf5s, T * 12 * sizeof *ours) == 0);
+    }
+    ecg_dataset_close(ds);
+    free(ours);
+    free(hdf5s);
+}
+
 static void test_foreign_files_are_refused(void)
 {
     EcgError err = {0};
@@ -179,6 +228,7 @@ static void test_unwritable_path(void)
 int main(void)
 {
     RUN(test_round_trip);
+    RUN(test_chunks_are_standard_hdf5);
     RUN(test_foreign_files_are_refused);
     RUN(test_failed_write_leaves_existing_file);
     RUN(test_unwritable_path);
