@@ -290,6 +290,8 @@ static void test_resample_lengths_and_record(void)
     CHECK_NEAR(out[4], 0.25, 1e-6);
     CHECK_OK(ecg_resample(three, 3, 100, out, 15, 500, &err), &err);
     CHECK_NEAR(out[5], 2, 1e-5);
+    CHECK_OK(ecg_resample(three, 3, 250, out, 3, 250, &err), &err);  // the same rate: a copy
+    CHECK(memcmp(out, three, sizeof three) == 0);
 
     // the record call resamples every lead as ecg_resample does
     EcgRecord rec;
