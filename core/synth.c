@@ -24,9 +24,11 @@ enum {
 
 #define PI 3.14159265358979323846
 #define DEG (PI / 180.0)
+#define SQRT_HALF 0.70710678118654752440
 #define GAIN_COUNTS_PER_MV 1000.0
 #define WAVE_SUPPORT 4.0        /* a wave is evaluated within ±4σ: exp(-8) of its peak is below 1 µV */
-#define QRS_ONSET (-0.045)      /* s before the R peak; T timing scales about it (Bazett) */
+#define QRS_ONSET (-0.045)      /* s from the R peak: where a normal QRS starts */
+#define QRS_END 0.045           /* and ends (the J point); the JT interval scales with RR (Bazett) */
 #define QRS_RATE_EXPONENT 0.1   /* QRS widths scale as RR^0.1: they barely change with rate */
 #define RR_MIN 0.3              /* s: bounds of any RR interval (200 and 30 bpm) */
 #define RR_MAX 2.0
@@ -196,12 +198,16 @@ static void vec_normalize(double v[N_AXES])
     vec_scale(v, 1.0 / sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]));
 }
 
+static double vec_dot(const double v[N_AXES], const double u[N_AXES])
+{
+    return v[0] * u[0] + v[1] * u[1] + v[2] * u[2];
+}
+
 /* v - beta (v·u) u for unit u: beta 2 mirrors v's component along u, which
  * inverts v in the leads that look along u and leaves the others. */
 static void vec_reflect(double v[N_AXES], const double u[N_AXES], double beta)
 {
-    double dot = v[0] * u[0] + v[1] * u[1] + v[2] * u[2];
-    vec_add_scaled(v, u, -beta * dot);
+    vec_add_scaled(v, u, -beta * vec_dot(v, u));
 }
 
 /* Unit vectors toward the coronary territories and the apex (unit length
@@ -210,7 +216,7 @@ static void vec_reflect(double v[N_AXES], const double u[N_AXES], double beta)
 static const double DIR_ANTERIOR[N_AXES] = {0.2, -0.5, -0.85};     /* up in V1-V4, down in II, III, aVF */
 static const double DIR_INFERIOR[N_AXES] = {-0.1, 1.0, 0.15};      /* up in II, III, aVF, down in I, aVL */
 static const double DIR_LATERAL[N_AXES] = {1.0, -0.45, 0.45};      /* up in I, aVL, V5, V6, down in III, aVF, V1 */
-static const double DIR_ANTEROLATERAL[N_AXES] = {0.7, -0.2, -0.6}; /* I, aVL, V2-V6 */
+static const double DIR_ANTEROLATERAL[N_AXES] = {0.8, -0.2, -0.5}; /* I, aVL, V2-V6 */
 static const double DIR_APEX[N_AXES] = {0.6, 0.7, -0.1};           /* II, aVF, V4-V6; opposite aVR */
 
 /* ---- the beat model ---- */
@@ -219,19 +225,20 @@ static const double DIR_APEX[N_AXES] = {0.6, 0.7, -0.1};           /* II, aVF, V
 typedef enum {
     CLOCK_FIXED,    /* fixed to the R peak: P waves (by the PR interval), a PVC's T */
     CLOCK_QRS,      /* scaled by RR^QRS_RATE_EXPONENT */
-    CLOCK_QT,       /* scaled by sqrt(RR) about the QRS onset (Bazett) */
+    CLOCK_QT,       /* scaled by sqrt(RR) about the J point (Bazett) */
 } Clock;
 
 /* One Gaussian-shaped wave of the heart vector: centre and widths at RR = 1 s. */
 typedef struct {
     double t;           /* centre relative to the R peak (s) */
     double sl, sr;      /* standard deviation before and after the centre (s) */
+    double flat;        /* length of a flat top after the centre (s): an ST segment; 0 otherwise */
     double v[N_AXES];   /* peak heart vector (mV) */
     Clock clock;
 } Wave;
 
 /* The wave list of one beat type; the first entries are the normal waves. */
-typedef enum { W_P_RIGHT, W_P_LEFT, W_Q, W_R, W_S, W_T, W_U, N_BASE_WAVES } BaseWave;
+typedef enum { W_P_RIGHT, W_P_LEFT, W_Q, W_R, W_S, W_T, W_U } BaseWave;
 
 typedef struct {
     Wave w[MAX_WAVES];
@@ -264,7 +271,11 @@ typedef struct {
     double lead_field[N_INDEPENDENT][N_AXES];
 } Heart;
 
-/* The QRS of a normal beat: septal q, R and S with the loop's turning vectors. */
+/* A normal beat: P (right, then left atrium), septal q, R and S (the QRS loop
+ * turning from right-anterior to left-inferior to posterior), T and a small U.
+ * The vectors were chosen so that Dower's projection gives textbook amplitudes:
+ * R in II about 1.2 mV, rS in V1, deep S in V2, transition at V3-V4, tall R in
+ * V4-V5, T upright but in aVR (and variable in V1, III, aVL). */
 static void normal_morphology(Heart *h, Rng *r)
 {
     h->pr = rng_range(r, 0.12, 0.20);
@@ -318,33 +329,39 @@ static void draw_person(Heart *h, Rng *r, double rotation[N_AXES])
         vec_scale(h->lead_field[k], rng_range(r, 0.85, 1.15));
 }
 
-/* ST shift from the J point into the T wave, toward dir with the most affected
- * lead at mv (negative: depression). */
-static void add_st_shift(Morphology *m, const double dir[N_AXES], double mv)
+/* ST shift: a plateau from the J point, fading into the T wave, toward dir with
+ * the most affected lead at mv (negative: depression). */
+static Wave *add_st_shift(Morphology *m, const double dir[N_AXES], double mv)
 {
-    Wave *w = add_wave(m, 0.08, 0.02, 0.10, CLOCK_QT);
+    Wave *w = add_wave(m, QRS_END + 0.005, 0.008, 0.06, CLOCK_QT);
+    w->flat = 0.07;
     memcpy(w->v, dir, sizeof w->v);
     vec_normalize(w->v);
     scale_to_lead_peak(w->v, fabs(mv));
     vec_scale(w->v, mv < 0 ? -1.0 : 1.0);
+    return w;
 }
 
 /* Acute myocardial infarction in the territory dir: ST elevation (with its
  * reciprocal depression, which the projection gives by itself), hyperacute T,
- * pathological Q waves and loss of R toward the territory. */
+ * pathological Q waves, and the dead muscle's forces toward the territory
+ * lost from the septal q and the R wave. */
 static void plant_mi(Heart *h, Rng *r, const double dir[N_AXES])
 {
     Morphology *m = &h->sinus;
     double u[N_AXES];
     memcpy(u, dir, sizeof u);
     vec_normalize(u);
-    add_st_shift(m, u, rng_range(r, 0.3, 0.55));
-    vec_add_scaled(m->w[W_T].v, m->w[m->n - 1].v, rng_range(r, 0.3, 0.8));
+    const Wave *st = add_st_shift(m, u, rng_range(r, 0.3, 0.55));
+    vec_add_scaled(m->w[W_T].v, st->v, rng_range(r, 0.3, 0.8));
     Wave *q = add_wave(m, -0.032, 0.012, 0.012, CLOCK_QRS);
     memcpy(q->v, u, sizeof q->v);
     scale_to_lead_peak(q->v, rng_range(r, 0.25, 0.6));
     vec_scale(q->v, -1.0);
-    vec_reflect(m->w[W_R].v, u, rng_range(r, 0.6, 1.2));
+    double loss = rng_range(r, 0.6, 1.0);   /* share of the forces toward the territory removed */
+    for (int w = W_Q; w <= W_R; w++)
+        if (vec_dot(m->w[w].v, u) > 0.0)
+            vec_reflect(m->w[w].v, u, loss);
 }
 
 /* Ischemic T inversion in the anterolateral leads. */
@@ -357,12 +374,12 @@ static void plant_t_inversion(Heart *h, Rng *r)
     vec_scale(h->sinus.w[W_T].v, rng_range(r, 1.0, 1.4));
 }
 
-/* Subendocardial ischemia: ST depression toward the apex, sloping down into a
- * flat or inverted T. */
+/* Subendocardial ischemia: ST depression toward the apex, sloping down into an
+ * inverted T. */
 static void plant_st_depression(Heart *h, Rng *r)
 {
-    add_st_shift(&h->sinus, DIR_APEX, -rng_range(r, 0.25, 0.5));
-    vec_scale(h->sinus.w[W_T].v, rng_range(r, -0.5, 0.2));
+    add_st_shift(&h->sinus, DIR_APEX, -rng_range(r, 0.3, 0.6));
+    vec_scale(h->sinus.w[W_T].v, -rng_range(r, 0.5, 1.2));
 }
 
 /* Right bundle branch block: a slow terminal R' toward the right and front,
@@ -402,7 +419,7 @@ static void plant_lbbb(Heart *h, Rng *r)
 static void plant_lvh(Heart *h, Rng *r, double rotation[N_AXES])
 {
     Morphology *m = &h->sinus;
-    double k = rng_range(r, 1.7, 2.2);
+    double k = rng_range(r, 1.9, 2.5);
     m->w[W_R].v[0] *= k;
     m->w[W_R].v[2] *= k;
     m->w[W_S].v[2] *= k;
@@ -419,14 +436,13 @@ static void plant_lvh(Heart *h, Rng *r, double rotation[N_AXES])
     vec_reflect(m->w[W_T].v, u, rng_range(r, 1.8, 2.6));
 }
 
-/* First-degree AV block: PR 240-340 ms, at the slower rates it comes with. */
+/* First-degree AV block: PR 240-340 ms (at fast rates the P wave rides on
+ * the T wave before it). */
 static void plant_av_block(Heart *h, Rng *r)
 {
     double pr = rng_range(r, 0.24, 0.34);
     h->sinus.w[W_P_RIGHT].t -= pr - h->pr;
     h->sinus.w[W_P_LEFT].t -= pr - h->pr;
-    h->pr = pr;
-    h->hr = rng_range(r, 50.0, 85.0);
 }
 
 /* Premature ventricular beats from one focus: a wide, bizarre QRS of two slow
@@ -472,10 +488,22 @@ static void plant_afib(Heart *h, Rng *r)
     h->hr = rng_range(r, 70.0, 120.0);
     h->af_cv = rng_range(r, 0.12, 0.25);
     vec_set(h->f_amp, -0.4, 0.6, -0.6);
-    scale_to_lead_peak(h->f_amp, rng_range(r, 0.1, 0.25));
+    scale_to_lead_peak(h->f_amp, rng_range(r, 0.08, 0.2));
     h->f_hz = rng_range(r, 4.5, 8.0);
-    h->f_fm_hz = rng_range(r, 0.1, 0.3);
+    h->f_fm_hz = rng_range(r, 0.2, 0.5);
     h->f_ph = rng_range(r, 0.0, 2.0 * PI);
+}
+
+/* out (rows, cols) = a (rows, inner) · b (inner, cols), row-major. */
+static void mat_mul(const double *a, const double *b, double *out, int rows, int inner, int cols)
+{
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++) {
+            double sum = 0.0;
+            for (int k = 0; k < inner; k++)
+                sum += a[i * inner + k] * b[k * cols + j];
+            out[i * cols + j] = sum;
+        }
 }
 
 /* Rotation matrix from angles about z, y and x (applied in that order). */
@@ -487,18 +515,8 @@ static void rotation_matrix(const double ang[N_AXES], double R[N_AXES][N_AXES])
     double Ry[3][3] = {{cy, 0, sy}, {0, 1, 0}, {-sy, 0, cy}};
     double Rx[3][3] = {{1, 0, 0}, {0, cx, -sx}, {0, sx, cx}};
     double Ryz[3][3];
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++) {
-            Ryz[i][j] = 0.0;
-            for (int k = 0; k < 3; k++)
-                Ryz[i][j] += Ry[i][k] * Rz[k][j];
-        }
-    for (int i = 0; i < 3; i++)
-        for (int j = 0; j < 3; j++) {
-            R[i][j] = 0.0;
-            for (int k = 0; k < 3; k++)
-                R[i][j] += Rx[i][k] * Ryz[k][j];
-        }
+    mat_mul(&Ry[0][0], &Rz[0][0], &Ryz[0][0], 3, 3, 3);
+    mat_mul(&Rx[0][0], &Ryz[0][0], &R[0][0], 3, 3, 3);
 }
 
 /* Draw the heart of record seed with kind planted; the lead field then holds
@@ -526,12 +544,7 @@ static void draw_heart(Heart *h, EcgSynthKind kind, uint64_t seed)
     }
     double R[N_AXES][N_AXES], L[N_INDEPENDENT][N_AXES];
     rotation_matrix(rotation, R);
-    for (int k = 0; k < N_INDEPENDENT; k++)
-        for (int j = 0; j < N_AXES; j++) {
-            L[k][j] = 0.0;
-            for (int a = 0; a < N_AXES; a++)
-                L[k][j] += h->lead_field[k][a] * R[a][j];
-        }
+    mat_mul(&h->lead_field[0][0], &R[0][0], &L[0][0], N_INDEPENDENT, N_AXES, N_AXES);
     memcpy(h->lead_field, L, sizeof L);
 }
 
@@ -612,36 +625,40 @@ static void insert_pvcs(const Heart *h, Rng *r, double duration, Beat *beats, si
 
 /* ---- synthesis ---- */
 
-/* Centre and widths of wave w in a beat after an RR interval of rr. */
-static void wave_timing(const Wave *w, double rr, double *t, double *sl, double *sr)
+/* Wave w as it falls in a beat after an RR interval of rr, centred relative to
+ * that beat's R peak. */
+static Wave wave_at(const Wave *w, double rr)
 {
     double f = 1.0, origin = 0.0;
     if (w->clock == CLOCK_QRS)
         f = pow(rr, QRS_RATE_EXPONENT);
     else if (w->clock == CLOCK_QT) {
         f = sqrt(rr);
-        origin = QRS_ONSET;
+        origin = QRS_END;
     }
-    *t = origin + (w->t - origin) * f;
-    *sl = w->sl * f;
-    *sr = w->sr * f;
+    Wave at = *w;
+    at.t = origin + (w->t - origin) * f;
+    at.sl *= f;
+    at.flat *= f;
+    at.sr *= f;
+    return at;
 }
 
-/* Add gain * v * exp(-(t-tc)²/2σ²) (σ = sl before tc, sr after) to the heart
- * vector d (3, n) within WAVE_SUPPORT widths of tc. */
-static void add_gaussian(double *d, size_t n, double fs, double tc, double sl, double sr, const double v[N_AXES],
-                         double gain)
+/* Add gain times wave w, centred at t0 + w->t, to the heart vector d (3, n),
+ * within WAVE_SUPPORT widths of its ends. */
+static void add_wave_samples(double *d, size_t n, double fs, const Wave *w, double t0, double gain)
 {
-    double first = ceil((tc - WAVE_SUPPORT * sl) * fs), last = floor((tc + WAVE_SUPPORT * sr) * fs);
+    double tc = t0 + w->t;
+    double first = ceil((tc - WAVE_SUPPORT * w->sl) * fs), last = floor((tc + w->flat + WAVE_SUPPORT * w->sr) * fs);
     if (last < 0.0 || first > (double)(n - 1))
         return;
     size_t lo = first < 0.0 ? 0 : (size_t)first;
     size_t hi = last > (double)(n - 1) ? n - 1 : (size_t)last;
-    double kl = -0.5 / (sl * sl), kr = -0.5 / (sr * sr);
-    double ax = gain * v[0], ay = gain * v[1], az = gain * v[2];
+    double kl = -0.5 / (w->sl * w->sl), kr = -0.5 / (w->sr * w->sr);
+    double ax = gain * w->v[0], ay = gain * w->v[1], az = gain * w->v[2];
     for (size_t i = lo; i <= hi; i++) {
         double dt = (double)i / fs - tc;
-        double g = exp(dt * dt * (dt < 0.0 ? kl : kr));
+        double g = dt < 0.0 ? exp(dt * dt * kl) : dt <= w->flat ? 1.0 : exp((dt - w->flat) * (dt - w->flat) * kr);
         d[i] += g * ax;
         d[n + i] += g * ay;
         d[2 * n + i] += g * az;
@@ -656,9 +673,8 @@ static void render_beat(double *d, size_t n, double fs, const Morphology *m, con
         const Wave *w = &m->w[k];
         if (w->v[0] == 0.0 && w->v[1] == 0.0 && w->v[2] == 0.0)
             continue;   /* e.g. the P waves in AF */
-        double t, sl, sr;
-        wave_timing(w, b->rr, &t, &sl, &sr);
-        add_gaussian(d, n, fs, b->t + t, sl, sr, w->v, gain);
+        Wave at = wave_at(w, b->rr);
+        add_wave_samples(d, n, fs, &at, b->t, gain);
     }
 }
 
@@ -666,7 +682,7 @@ static void render_beat(double *d, size_t n, double fs, const Morphology *m, con
  * a slowly changing amplitude, along the atrial axis f_amp. */
 static void add_f_waves(const Heart *h, double *d, size_t n, double fs)
 {
-    const double fm_depth_hz = 0.6, am_hz = 0.2, am_depth = 0.3, harmonic = 0.35;
+    const double fm_depth_hz = 1.2, am_hz = 0.45, am_depth = 0.5, harmonic = 0.35;
     for (size_t i = 0; i < n; i++) {
         double t = (double)i / fs;
         double phase = 2.0 * PI * h->f_hz * t + fm_depth_hz / h->f_fm_hz * sin(2.0 * PI * h->f_fm_hz * t + h->f_ph);
@@ -729,23 +745,23 @@ static void draw_noise(Noise *nz, const Heart *h, uint64_t seed, double fs)
         nz->quality |= ECG_Q_BASELINE_DRIFT;
     } else
         level = rng_range(r, 0.01, 0.06);
-    double hz[N_WANDER] = {h->f_resp, rng_range(r, 0.03, 0.1), rng_range(r, 0.15, 0.45)};
+    double hz[N_WANDER] = {h->f_resp, rng_range(r, 0.03, 0.1), rng_range(r, 0.1, 0.25)};
     for (int c = 0; c < N_WANDER; c++) {
         phasor_init(&nz->wander[c], hz[c], rng_range(r, 0.0, 2.0 * PI), fs);
         for (int e = 0; e < N_ELECTRODES; e++)
             for (int q = 0; q < 2; q++)
-                nz->wander_coef[c][e][q] = level * wander_weight[c] * M_SQRT1_2 * rng_normal(r);
+                nz->wander_coef[c][e][q] = level * wander_weight[c] * SQRT_HALF * rng_normal(r);
     }
     int has_mains = rng_chance(r, mains_p);
     double mains_level = rng_range(r, 0.01, 0.04);
     phasor_init(&nz->mains_phasor, MAINS_HZ, rng_range(r, 0.0, 2.0 * PI), fs);
     for (int e = 0; e < N_ELECTRODES; e++)
         for (int q = 0; q < 2; q++)
-            nz->mains_coef[e][q] = mains_level * M_SQRT1_2 * rng_normal(r);
+            nz->mains_coef[e][q] = mains_level * SQRT_HALF * rng_normal(r);
     if (has_mains)
         nz->quality |= ECG_Q_STATIC_NOISE;
     nz->mains = has_mains && fs >= MAINS_MIN_FS;
-    nz->white_sd = rng_range(r, 0.006, 0.02) * M_SQRT1_2;   /* a lead, the difference of two, gets 6-20 µV */
+    nz->white_sd = rng_range(r, 0.006, 0.02) * SQRT_HALF;   /* a lead, the difference of two, gets 6-20 µV */
 }
 
 /* The noise of the next sample at every electrode. */
@@ -783,7 +799,7 @@ static const EcgSynthKindInfo KINDS[ECG_SYNTH_N_KINDS] = {
     {ECG_SYNTH_STTC_T_INVERSION, "t_inversion", ECG_SC_STTC, "{'ISCAL': 100.0, 'INVT': 0.0, 'SR': 0.0}",
      "sinus rhythm. t wave inversion in i, avl, v2-v6. ischemic in anterolateral leads."},
     {ECG_SYNTH_STTC_ST_DEPRESSION, "st_depression", ECG_SC_STTC, "{'ISC_': 100.0, 'STD_': 0.0, 'SR': 0.0}",
-     "sinus rhythm. st depression in ii, iii, avf, v4-v6 with flat or inverted t, st elevation in avr. "
+     "sinus rhythm. st depression in ii, iii, avf, v4-v6 sloping into inverted t waves, st elevation in avr. "
      "subendocardial ischemia."},
     {ECG_SYNTH_CD_RBBB, "rbbb", ECG_SC_CD, "{'CRBBB': 100.0, 'SR': 0.0}",
      "sinus rhythm. qrs 120 ms or more, rsr' in v1, wide s in i and v6. complete right bundle branch block."},
@@ -812,8 +828,8 @@ void ecg_synth_config_init(EcgSynthConfig *cfg)
     static const double weight[ECG_SYNTH_N_KINDS] = {
         [ECG_SYNTH_MI_ANTERIOR] = 5, [ECG_SYNTH_MI_INFERIOR] = 5, [ECG_SYNTH_MI_LATERAL] = 3,
         [ECG_SYNTH_STTC_T_INVERSION] = 6, [ECG_SYNTH_STTC_ST_DEPRESSION] = 6,
-        [ECG_SYNTH_CD_RBBB] = 3, [ECG_SYNTH_CD_LBBB] = 3, [ECG_SYNTH_CD_AV_BLOCK1] = 2,
-        [ECG_SYNTH_CD_PVC] = 3, [ECG_SYNTH_CD_AFIB] = 3, [ECG_SYNTH_HYP_LVH] = 6,
+        [ECG_SYNTH_CD_RBBB] = 3, [ECG_SYNTH_CD_LBBB] = 3, [ECG_SYNTH_CD_AV_BLOCK1] = 1,
+        [ECG_SYNTH_CD_PVC] = 4, [ECG_SYNTH_CD_AFIB] = 3, [ECG_SYNTH_HYP_LVH] = 6,
     };
     memset(cfg, 0, sizeof *cfg);
     cfg->fs = 500.0;
@@ -889,6 +905,7 @@ static int fill_truth(const Beat *beats, size_t n_beats, double fs, size_t n, Ec
 int ecg_synth_generate(const EcgSynthConfig *cfg, EcgSynthKind kind, uint64_t record_seed, EcgRecord *rec,
                        EcgSynthTruth *truth, EcgError *err)
 {
+    memset(rec, 0, sizeof *rec);
     if (truth)
         memset(truth, 0, sizeof *truth);
     int status = check_config(cfg, err);

@@ -22,13 +22,18 @@
 #include "record.h"
 #include "status.h"
 
+/* The kinds of record. PTB-XL codes PVC (a form statement) and AFIB (a rhythm
+ * statement) without a diagnostic superclass; here both count as CD, the
+ * superclass of abnormal conduction (AV and bundle branch blocks): a PVC is a
+ * beat that spreads outside the His-Purkinje system, like a bundle branch
+ * block, and AF is the atria's impulses conducted irregularly by the AV node. */
 typedef enum {
     ECG_SYNTH_NORMAL,
     ECG_SYNTH_MI_ANTERIOR,      /* ST elevation V1-V4, reciprocal inferior depression, Q waves */
     ECG_SYNTH_MI_INFERIOR,      /* ST elevation II, III, aVF, reciprocal I, aVL, Q waves */
     ECG_SYNTH_MI_LATERAL,       /* ST elevation I, aVL, V5-V6, reciprocal III, aVF, V1 */
     ECG_SYNTH_STTC_T_INVERSION, /* T inversion in I, aVL, V2-V6 */
-    ECG_SYNTH_STTC_ST_DEPRESSION, /* horizontal ST depression II, aVF, V4-V6, ST elevation aVR */
+    ECG_SYNTH_STTC_ST_DEPRESSION, /* ST depression II, aVF, V4-V6 into inverted T, ST elevation aVR */
     ECG_SYNTH_CD_RBBB,          /* QRS >= 120 ms, rSR' in V1, wide S in I and V6 */
     ECG_SYNTH_CD_LBBB,          /* QRS >= 130 ms, QS in V1, broad notched R in I, V6, discordant T */
     ECG_SYNTH_CD_AV_BLOCK1,     /* PR 240-340 ms */
@@ -102,15 +107,9 @@ typedef struct {
  * its share of every kind. *plan (n items) is the caller's to free. */
 int ecg_synth_plan(size_t n, const EcgSynthConfig *cfg, EcgSynthPlanItem **plan, EcgError *err);
 
-#ifndef ECG_PROGRESS_FN_DEFINED
-#define ECG_PROGRESS_FN_DEFINED
-/* Progress of a long job: done of total items. A nonzero return cancels. */
-typedef int (*EcgProgressFn)(void *user, size_t done, size_t total);
-#endif
-
 /* Write an n-record dataset for cfg to path through the dataset writer (gain 1000
  * counts per mV, source "ecglens synth v1 seed S", filename "synth/NNNNN", the
- * kind's scp_codes and report). progress (may be NULL) is called after every
+ * kind's scp_codes and report). progress (status.h; may be NULL) is called after every
  * record; a nonzero return aborts the writer and returns ECG_ERR_CANCELLED, and
  * path is left as it was. Same n, cfg → the same signals. */
 int ecg_synth_write_dataset(const char *path, size_t n, const EcgSynthConfig *cfg, EcgProgressFn progress,
