@@ -181,19 +181,29 @@ static const char *good_rows =
     "2,12.0,,0,9,ecg,\"{'IMI': 50.0, 'LVH': 100.0}\",\", V1\",,,,,,records100/00002_lr,\n"
     "3,,300.0,,10,ecg,{},,,,,1ES,,records100/00003_lr,\n";
 
-static void test_small_folder_metadata(void)
+/* A folder of the three good rows under test_tmpdir()/name, imported into
+ * test_tmpdir()/name.h5; dir and out receive the two paths. */
+static int import_good_folder(const char *name, char dir[512], char out[512], EcgError *err)
 {
-    char dir[512], out[512];
-    snprintf(dir, sizeof dir, "%s", folder("small"));
-    snprintf(out, sizeof out, "%s", folder("small.h5"));
+    snprintf(dir, 512, "%s", folder(name));
+    snprintf(out, 512, "%s.h5", dir);
     make_folder(dir, 3);
     write_database(dir, good_rows);
     EcgPtbxlOptions options = {.rate = 100};
     EcgImportSummary summary;
-    EcgError err = {0};
-    REQUIRE_OK(ecg_ptbxl_import(dir, out, &options, &summary, &err), &err);
-    CHECK(summary.n_imported == 3 && summary.n_skipped == 0);
+    int status = ecg_ptbxl_import(dir, out, &options, &summary, err);
+    CHECK(status != ECG_OK || (summary.n_imported == 3 && summary.n_skipped == 0));
     ecg_import_summary_clear(&summary);
+    return status;
+}
+
+static void test_small_folder_metadata(void)
+{
+    char dir[512], out[512];
+    EcgError err = {0};
+    REQUIRE_OK(import_good_folder("small", dir, out, &err), &err);
+    EcgPtbxlOptions options = {.rate = 100};
+    EcgImportSummary summary;
     EcgDataset *ds;
     REQUIRE_OK(ecg_dataset_open(out, &ds, &err), &err);
     const EcgRecordMeta *m = ecg_dataset_meta(ds, 1);
@@ -270,15 +280,10 @@ static int cancel_after_one(void *user, size_t done, size_t total)
 static void test_bad_folders_keep_existing_output(void)
 {
     char dir[512], out[512];
-    snprintf(dir, sizeof dir, "%s", folder("bad"));
-    snprintf(out, sizeof out, "%s", folder("existing.h5"));
-    make_folder(dir, 3);
-    write_database(dir, good_rows);
+    EcgError err = {0};
+    REQUIRE_OK(import_good_folder("bad", dir, out, &err), &err);
     EcgPtbxlOptions options = {.rate = 100};
     EcgImportSummary summary;
-    EcgError err = {0};
-    REQUIRE_OK(ecg_ptbxl_import(dir, out, &options, &summary, &err), &err);
-    ecg_import_summary_clear(&summary);
 
     char path[1024];
     snprintf(path, sizeof path, "mkdir -p %s", folder("empty"));

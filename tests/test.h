@@ -44,26 +44,23 @@ static char test_skip_reason[256];
         }                                                                            \
     } while (0)
 
-#define CHECK_OK(call, errp)                                                         \
-    do {                                                                             \
-        int s_ = (call);                                                             \
-        if (s_ != 0) {                                                               \
-            printf("#   %s:%d: %s returned %d: %s\n", __FILE__, __LINE__, #call, s_, \
-                   (errp)->message);                                                 \
-            test_current_failed = 1;                                                 \
-        }                                                                            \
-    } while (0)
+/* Report a failed core call (non-zero status) with its message; true when it succeeded. */
+static inline int test_status_ok(int status, const char *file, int line, const char *call, const char *message)
+{
+    if (status == 0)
+        return 1;
+    printf("#   %s:%d: %s returned %d: %s\n", file, line, call, status, message);
+    test_current_failed = 1;
+    return 0;
+}
+
+#define CHECK_OK(call, errp) ((void)test_status_ok((call), __FILE__, __LINE__, #call, (errp)->message))
 
 /* Like CHECK_OK, but ends the running test on failure (what follows depends on it). */
 #define REQUIRE_OK(call, errp)                                                       \
     do {                                                                             \
-        int s_ = (call);                                                             \
-        if (s_ != 0) {                                                               \
-            printf("#   %s:%d: %s returned %d: %s\n", __FILE__, __LINE__, #call, s_, \
-                   (errp)->message);                                                 \
-            test_current_failed = 1;                                                 \
+        if (!test_status_ok((call), __FILE__, __LINE__, #call, (errp)->message))     \
             return;                                                                  \
-        }                                                                            \
     } while (0)
 
 /* Mark the running test skipped and return from it. */
