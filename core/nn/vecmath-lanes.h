@@ -1,0 +1,181 @@
+/* vecmath-lanes.h — the bodies of the vecmath.c kernels, written once for a
+ * vector of LANES floats and included by vecmath.c once per instruction set;
+ * NAME(f) gives each copy its own function names. Not a public header. */
+
+typedef float NAME(vf) __attribute__((vector_size(LANES * sizeof(float))));
+typedef int32_t NAME(vi) __attribute__((vector_size(LANES * sizeof(int32_t))));
+#define vf NAME(vf)
+#define vi NAME(vi)
+
+static inline __attribute__((always_inline)) vf NAME(splat)(float a)
+{
+    vf v;
+    for (int i = 0; i < LANES; i++)
+        v[i] = a;
+    return v;
+}
+
+// Lanes of a where mask m is set (all ones), of b elsewhere.
+static inline __attribute__((always_inline)) vf NAME(select)(vi m, vf a, vf b)
+{
+    return (vf)((m & (vi)a) | (~m & (vi)b));
+}
+
+// Cephes expf: x = n ln2 + r with |r| <= ln2/2, e^r by a degree-7 polynomial, 2^n
+// written into the exponent bits. 0 below -87 (e^-inf = 0 pads softmax rows), e^88
+// above 88.
+static inline __attribute__((always_inline)) vf NAME(exp_v)(vf x)
+{
+    const vf lo = NAME(splat)(-87.0f), hi = NAME(splat)(88.0f);
+    vi underflow = x < lo;
+    x = NAME(select)(underflow, lo, x);
+    x = NAME(select)(x > hi, hi, x);
+    // round to nearest by adding and removing 1.5 * 2^23
+    vf n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    vf r = x - n * 0.693359375f; // ln2 in two parts, so n times the first is exact
+    r = r + n * 2.12194440e-4f;
+    vf p = NAME(splat)(1.9875691500e-4f);
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    vi e = (__builtin_convertvector(n, vi) + 127) << 23;
+    return (vf)((vi)(p * (vf)e) & ~underflow);
+}
+
+static inline __attribute__((always_inline)) vf NAME(sigmoid_v)(vf x)
+{
+    return 1.0f / (1.0f + NAME(exp_v)(-x));
+}
+
+// tanh: the Cephes odd polynomial below 0.625, where 1 - 2/(e^2a + 1) would lose
+// relative accuracy, and that formula above.
+static inline __attribute__((always_inline)) vf NAME(tanh_v)(vf x)
+{
+    const vi sign = (vi)NAME(splat)(-0.0f);
+    vf a = (vf)((vi)x & ~sign);
+    vf z = x * x;
+    vf small = NAME(splat)(-5.70498872745e-3f);
+    small = small * z + 2.06390887954e-2f;
+    small = small * z - 5.37397155531e-2f;
+    small = small * z + 1.33314422036e-1f;
+    small = small * z - 3.33332819422e-1f;
+    small = small * z * x + x;
+    vf large = 1.0f - 2.0f / (NAME(exp_v)(2.0f * a) + 1.0f);
+    large = (vf)((vi)large | ((vi)x & sign));
+    return NAME(select)(a < 0.625f, small, large);
+}
+
+// The floats x[i .. n) (at most LANES), lanes past n set to pad. Whole vectors go
+// through a fixed-size copy, which compiles to one load. The tail goes through a
+// float array: indexing a vector's lanes with a variable would keep it in memory
+// in every loop that does so.
+static inline __attribute__((always_inline)) vf NAME(load)(const float *x, size_t i, size_t n,
+                                                          float pad)
+{
+    vf v;
+    if (n - i >= LANES) {
+        memcpy(&v, x + i, sizeof v);
+    } else {
+        float lanes[LANES];
+        for (size_t l = 0; l < LANES; l++)
+            lanes[l] = i + l < n ? x[i + l] : pad;
+        memcpy(&v, lanes, sizeof v);
+    }
+    return v;
+}
+
+static inline __attribute__((always_inline)) void NAME(store)(float *y, size_t i, size_t n, vf v)
+{
+    if (n - i >= LANES) {
+        memcpy(y + i, &v, sizeof v);
+    } else {
+        float lanes[LANES];
+        memcpy(lanes, &v, sizeof v);
+        for (size_t l = 0; i + l < n; l++)
+            y[i + l] = lanes[l];
+    }
+}
+
+static inline __attribute__((always_inline)) float NAME(hsum)(vf v)
+{
+    float s = 0.0f;
+    for (int i = 0; i < LANES; i++)
+        s += v[i];
+    return s;
+}
+
+#define MAP(f)                                                       \
+    static void NAME(f)(float *y, const float *x, size_t n)          \
+    {                                                                \
+        for (size_t i = 0; i < n; i += LANES)                        \
+            NAME(store)(y, i, n, NAME(f##_v)(NAME(load)(x, i, n, 0))); \
+    }
+MAP(exp)
+MAP(sigmoid)
+MAP(tanh)
+#undef MAP
+
+// The partial vector at the end of a row is loaded once and kept in a register
+// through the passes (padded with -inf, whose exp is 0).
+static void NAME(softmax_row)(float *x, size_t n)
+{
+    size_t full = n - n % LANES;
+    vf tail = full < n ? NAME(load)(x, full, n, -INFINITY) : NAME(splat)(-INFINITY);
+    vf m = tail, sum = NAME(splat)(0.0f);
+    for (size_t i = 0; i < full; i += LANES) {
+        vf v = NAME(load)(x, i, n, 0);
+        m = NAME(select)(v > m, v, m);
+    }
+    float max = m[0];
+    for (int l = 1; l < LANES; l++)
+        max = m[l] > max ? m[l] : max;
+    for (size_t i = 0; i < full; i += LANES) {
+        vf e = NAME(exp_v)(NAME(load)(x, i, n, 0) - max);
+        sum += e;
+        NAME(store)(x, i, n, e);
+    }
+    if (full < n)
+        tail = NAME(exp_v)(tail - max);
+    else
+        tail = NAME(splat)(0.0f);
+    float inv = 1.0f / NAME(hsum)(sum + tail);
+    for (size_t i = 0; i < full; i += LANES)
+        NAME(store)(x, i, n, NAME(load)(x, i, n, 0) * inv);
+    if (full < n)
+        NAME(store)(x, full, n, tail * inv);
+}
+
+static void NAME(softmax)(float *x, size_t rows, size_t cols)
+{
+    for (size_t r = 0; r < rows; r++)
+        NAME(softmax_row)(x + r * cols, cols);
+}
+
+static void NAME(softmax_backward)(float *d, const float *a, size_t rows, size_t cols)
+{
+    size_t full = cols - cols % LANES;
+    for (size_t r = 0; r < rows; r++) {
+        float *dr = d + r * cols;
+        const float *ar = a + r * cols;
+        vf d_tail = NAME(splat)(0.0f), a_tail = d_tail;
+        if (full < cols) {
+            d_tail = NAME(load)(dr, full, cols, 0);
+            a_tail = NAME(load)(ar, full, cols, 0);
+        }
+        vf acc = d_tail * a_tail;
+        for (size_t i = 0; i < full; i += LANES)
+            acc += NAME(load)(dr, i, cols, 0) * NAME(load)(ar, i, cols, 0);
+        float dot = NAME(hsum)(acc);
+        for (size_t i = 0; i < full; i += LANES)
+            NAME(store)(dr, i, cols,
+                        NAME(load)(ar, i, cols, 0) * (NAME(load)(dr, i, cols, 0) - dot));
+        if (full < cols)
+            NAME(store)(dr, full, cols, a_tail * (d_tail - dot));
+    }
+}
+
+#undef vf
+#undef vi

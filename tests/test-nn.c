@@ -1,0 +1,272 @@
+/* The plumbing of core/nn and tiny exact cases: the GEMM wrapper against a
+ * double-precision loop (every transposition, sub-blocks with leading dimensions,
+ * both the small-product path and BLAS), the vectorised exp/sigmoid/tanh against
+ * libm, the parameter arena, and hand-computed convolution, transposed
+ * convolution and attention outputs. */
+#include "nn/arena.h"
+#include "nn/conv1d.h"
+#include "nn/gemm.h"
+#include "nn/mha.h"
+#include "nn/vecmath.h"
+#include "test.h"
+
+#include <stdint.h>
+
+static unsigned long long rng = 0x2545f4914f6cdd1dULL;
+
+static float uniform(void)
+{
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return (float)((double)((rng * 2685821657736338717ULL) >> 40) / 16777216.0 * 2.0 - 1.0);
+}
+
+// ----------------------------------------------------------------------------
+// gemm
+
+// C = alpha op(A) op(B) + beta C on sub-blocks with padded leading dimensions,
+// checked against the same product in double.
+static double gemm_error(bool ta, bool tb, size_t M, size_t N, size_t K, float alpha, float beta)
+{
+    size_t pad = 3, lda = (ta ? M : K) + pad, ldb = (tb ? K : N) + pad, ldc = N + pad;
+    size_t ra = ta ? K : M, rb = tb ? N : K;
+    float *A = malloc(ra * lda * sizeof *A), *B = malloc(rb * ldb * sizeof *B);
+    float *C = malloc(M * ldc * sizeof *C), *C0 = malloc(M * ldc * sizeof *C0);
+    for (size_t i = 0; i < ra * lda; i++)
+        A[i] = uniform();
+    for (size_t i = 0; i < rb * ldb; i++)
+        B[i] = uniform();
+    for (size_t i = 0; i < M * ldc; i++) // with beta == 0, C must not be read: NaN would show
+        C[i] = C0[i] = beta == 0.0f && i % ldc < N ? NAN : uniform();
+    ecg_gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    double max_err = 0.0;
+    for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < ldc; j++) {
+            double want = C0[i * ldc + j];
+            if (j < N) {
+                double acc = 0.0;
+                for (size_t k = 0; k < K; k++)
+                    acc += (double)A[ta ? k * lda + i : i * lda + k] *
+                           B[tb ? j * ldb + k : k * ldb + j];
+                want = alpha * acc + (beta == 0.0f ? 0.0 : beta * want);
+            }
+            double err = fabs(C[i * ldc + j] - want) / (1.0 + fabs(want));
+            max_err = isnan(err) ? INFINITY : fmax(max_err, err);
+        }
+    free(A), free(B), free(C), free(C0);
+    return max_err;
+}
+
+static void test_gemm(void)
+{
+    // (M, N, K): below and above the small-product threshold
+    const size_t shapes[][3] = {{3, 4, 5}, {12, 12, 4}, {1, 7, 1}, {37, 29, 41}, {64, 80, 33}};
+    double worst = 0.0;
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
+        for (int t = 0; t < 4; t++) {
+            size_t M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+            double e0 = gemm_error(t & 1, t & 2, M, N, K, 1.0f, 0.0f);
+            double e1 = gemm_error(t & 1, t & 2, M, N, K, -0.5f, 0.75f);
+            CHECK_MSG(e0 < 1e-5 && e1 < 1e-5, "%zux%zux%zu trans %d: errors %.3g %.3g", M, N, K,
+                      t, e0, e1);
+            worst = fmax(worst, fmax(e0, e1));
+        }
+    printf("#   gemm: max error %.2e against double\n", worst);
+}
+
+// ----------------------------------------------------------------------------
+// vecmath: the copy the library dispatches to, and the portable four-lane copy
+// (which machines with AVX2 never run), compiled here from the same source
+
+#define LANES 4
+#define NAME(f) f##_4
+#include "nn/vecmath-lanes.h"
+#undef LANES
+#undef NAME
+
+typedef struct {
+    const char *name;
+    void (*exp)(float *y, const float *x, size_t n);
+    void (*sigmoid)(float *y, const float *x, size_t n);
+    void (*tanh)(float *y, const float *x, size_t n);
+    void (*softmax)(float *x, size_t rows, size_t cols);
+    void (*softmax_backward)(float *d, const float *a, size_t rows, size_t cols);
+} VecKernels;
+
+static void check_elementwise(const VecKernels *k)
+{
+    size_t n = 200003; // not a multiple of the lane count: the tail is covered
+    float *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    double exp_err = 0.0, sig_err = 0.0, tanh_err = 0.0;
+    for (size_t i = 0; i < n; i++)
+        x[i] = -86.0f + 172.0f * (float)i / (float)n;
+    k->exp(y, x, n);
+    for (size_t i = 0; i < n; i++)
+        exp_err = fmax(exp_err, fabs(y[i] - exp(x[i])) / exp(x[i]));
+    k->sigmoid(y, x, n);
+    for (size_t i = 0; i < n; i++)
+        sig_err = fmax(sig_err, fabs(y[i] - 1.0 / (1.0 + exp(-(double)x[i]))));
+    for (size_t i = 0; i < n; i++)
+        x[i] = -12.0f + 24.0f * (float)i / (float)n;
+    k->tanh(y, x, n);
+    for (size_t i = 0; i < n; i++)
+        tanh_err = fmax(tanh_err, fabs(y[i] - tanh(x[i])));
+    printf("#   %s: exp max rel err %.2e, sigmoid max abs err %.2e, tanh max abs err %.2e\n",
+           k->name, exp_err, sig_err, tanh_err);
+    CHECK(exp_err < 2.5e-7);
+    CHECK(sig_err < 3e-7);
+    CHECK(tanh_err < 3e-7);
+
+    // saturation, not inf or NaN, far out; exactly 0 below the range of exp
+    float far[5] = {-1000.0f, 1000.0f, -100.0f, 100.0f, -INFINITY}, out[5];
+    k->exp(out, far, 5);
+    CHECK(out[0] == 0.0f && isfinite(out[1]) && out[2] == 0.0f && out[4] == 0.0f);
+    k->sigmoid(out, far, 4);
+    CHECK(out[0] >= 0.0f && out[0] < 1e-30f && out[1] == 1.0f);
+    k->tanh(out, far, 4);
+    CHECK(out[0] == -1.0f && out[1] == 1.0f && out[2] == -1.0f && out[3] == 1.0f);
+    free(x), free(y);
+}
+
+// Row softmax and its backward against double, for row lengths around the lane
+// counts; one row has a dominant entry, whose exps underflow to exactly 0.
+static void check_softmax(const VecKernels *k)
+{
+    const size_t lengths[] = {1, 3, 4, 8, 12, 16, 37, 256}, rows = 3;
+    double fwd_err = 0.0, bwd_err = 0.0;
+    for (size_t c = 0; c < sizeof lengths / sizeof *lengths; c++) {
+        size_t n = lengths[c];
+        float *a = malloc(rows * n * sizeof *a), *d = malloc(rows * n * sizeof *d);
+        double *want = malloc(rows * n * sizeof *want);
+        for (size_t i = 0; i < rows * n; i++)
+            a[i] = 10.0f * uniform(), d[i] = uniform();
+        a[2 * n] = 200.0f;
+        for (size_t r = 0; r < rows; r++) {
+            double max = -INFINITY, sum = 0.0;
+            for (size_t j = 0; j < n; j++)
+                max = fmax(max, a[r * n + j]);
+            for (size_t j = 0; j < n; j++)
+                sum += want[r * n + j] = exp(a[r * n + j] - max);
+            for (size_t j = 0; j < n; j++)
+                want[r * n + j] /= sum;
+        }
+        k->softmax(a, rows, n);
+        for (size_t i = 0; i < rows * n; i++)
+            fwd_err = fmax(fwd_err, fabs(a[i] - want[i]));
+        CHECK(n == 1 || a[2 * n + 1] == 0.0f);
+        for (size_t r = 0; r < rows; r++) { // d <- a (d - sum d a), in double
+            double dot = 0.0;
+            for (size_t j = 0; j < n; j++)
+                dot += (double)d[r * n + j] * a[r * n + j];
+            for (size_t j = 0; j < n; j++)
+                want[r * n + j] = a[r * n + j] * (d[r * n + j] - dot);
+        }
+        k->softmax_backward(d, a, rows, n);
+        for (size_t i = 0; i < rows * n; i++)
+            bwd_err = fmax(bwd_err, fabs(d[i] - want[i]));
+        free(a), free(d), free(want);
+    }
+    printf("#   %s: softmax max abs err %.2e, backward %.2e\n", k->name, fwd_err, bwd_err);
+    CHECK(fwd_err < 1e-6);
+    CHECK(bwd_err < 1e-6);
+}
+
+static void test_vecmath(void)
+{
+    const VecKernels kernels[2] = {
+        {"dispatched", ecg_vexp, ecg_vsigmoid, ecg_vtanh, ecg_vsoftmax, ecg_vsoftmax_backward},
+        {"4 lanes", exp_4, sigmoid_4, tanh_4, softmax_4, softmax_backward_4},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        check_elementwise(&kernels[i]);
+        check_softmax(&kernels[i]);
+    }
+}
+
+// ----------------------------------------------------------------------------
+// arena
+
+static void test_arena(void)
+{
+    EcgError err;
+    EcgArena p, g;
+    ecg_arena_init(&p);
+    REQUIRE_OK(ecg_arena_add(&p, "encoder.weight_ih_l0", 2, (size_t[]){8, 3}, &err), &err);
+    REQUIRE_OK(ecg_arena_add(&p, "encoder.bias_ih_l0", 1, (size_t[]){8}, &err), &err);
+    REQUIRE_OK(ecg_arena_add(&p, "lead_embed", 2, (size_t[]){12, 16}, &err), &err);
+    CHECK(ecg_arena_add(&p, "encoder.bias_ih_l0", 1, (size_t[]){8}, &err) == ECG_ERR_ARG);
+    CHECK(strstr(err.message, "encoder.bias_ih_l0") != NULL);
+    CHECK(ecg_arena_add(&p, "", 1, (size_t[]){8}, &err) == ECG_ERR_ARG);
+    CHECK(ecg_arena_add(&p, "x", 2, (size_t[]){8, 0}, &err) == ECG_ERR_ARG);
+    CHECK(ecg_arena_add(&p, "x", 5, (size_t[]){1, 1, 1, 1, 1}, &err) == ECG_ERR_ARG);
+    CHECK(p.n_views == 3 && p.size == 24 + 8 + 192);
+    CHECK(ecg_arena_get(&p, "lead_embed") == NULL); // not allocated yet
+
+    REQUIRE_OK(ecg_arena_alloc(&p, &err), &err);
+    const EcgView *v = ecg_arena_find(&p, "encoder.bias_ih_l0");
+    CHECK(v && v->offset == 24 && v->size == 8 && v->ndim == 1 && v->shape[0] == 8);
+    CHECK(ecg_arena_get(&p, "lead_embed") == p.data + 32);
+    CHECK(ecg_arena_find(&p, "nothing") == NULL && ecg_arena_get(&p, "nothing") == NULL);
+    CHECK(p.data[p.size - 1] == 0.0f);
+
+    REQUIRE_OK(ecg_arena_init_like(&g, &p, &err), &err);
+    CHECK(g.size == p.size && g.n_views == p.n_views && g.data != p.data);
+    CHECK(ecg_arena_get(&g, "lead_embed") - g.data == 32);
+    g.data[5] = 1.0f;
+    ecg_arena_zero(&g);
+    CHECK(g.data[5] == 0.0f);
+    ecg_arena_clear(&g);
+    ecg_arena_clear(&p);
+    CHECK(p.data == NULL && p.n_views == 0 && p.size == 0);
+}
+
+// ----------------------------------------------------------------------------
+// exact cases
+
+static void test_conv_exact(void)
+{
+    // [1 2 3 4 5] * [1 0 -1], stride 2, padding 1: windows [0 1 2] [2 3 4] [4 5 0]
+    const float in[5] = {1, 2, 3, 4, 5}, w[3] = {1, 0, -1}, bias[1] = {0.5f};
+    EcgConv1dShape s = {.B = 1, .C = 1, .L = 5, .OC = 1, .K = 3, .stride = 2, .padding = 1};
+    float out[3], cache[32];
+    CHECK(ecg_conv1d_out_len(&s) == 3 && ecg_conv1d_cache_size(&s) <= 32);
+    ecg_conv1d_forward(out, cache, in, w, bias, &s);
+    CHECK(out[0] == -1.5f && out[1] == -1.5f && out[2] == 4.5f);
+
+    // [1 2] through [1 1 1], stride 2, padding 1, output_padding 1: each input
+    // spreads over 3 positions 2 apart, the first one cropped: [1 3 2 2]
+    const float tin[2] = {1, 2}, tw[3] = {1, 1, 1};
+    EcgConv1dShape t = {.B = 1, .C = 1, .L = 2, .OC = 1, .K = 3, .stride = 2, .padding = 1,
+                        .output_padding = 1};
+    float tout[4];
+    CHECK(ecg_conv_transpose1d_out_len(&t) == 4 && ecg_conv_transpose1d_cache_size(&t) <= 32);
+    ecg_conv_transpose1d_forward(tout, cache, tin, tw, NULL, &t);
+    CHECK(tout[0] == 1 && tout[1] == 3 && tout[2] == 2 && tout[3] == 2);
+}
+
+static void test_attention_exact(void)
+{
+    // identity projections, zero queries and keys: uniform weights 1/2, and every
+    // output is the mean of the values
+    enum { L = 2, E = 2 };
+    float in_w[3 * E * E] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1}, in_b[3 * E] = {0};
+    float out_w[E * E] = {1, 0, 0, 1}, out_b[E] = {0, 10};
+    EcgMhaParams w = {in_w, in_b, out_w, out_b};
+    const float x[L * E] = {1, 2, 3, 4};
+    float out[L * E], attn[L * L], cache[64];
+    CHECK(ecg_mha_cache_size(1, L, E, 1) <= 64);
+    ecg_mha_forward(out, attn, cache, x, x, x, &w, 1, L, E, 1);
+    CHECK(out[0] == 2 && out[1] == 13 && out[2] == 2 && out[3] == 13);
+    CHECK(attn[0] == 0.5f && attn[1] == 0.5f && attn[2] == 0.5f && attn[3] == 0.5f);
+}
+
+int main(void)
+{
+    RUN(test_gemm);
+    RUN(test_vecmath);
+    RUN(test_arena);
+    RUN(test_conv_exact);
+    RUN(test_attention_exact);
+    return test_done();
+}
