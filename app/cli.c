@@ -16,6 +16,7 @@
 
 #include "cli-bench.h"
 #include "dataset.h"
+#include "ecg-blas-kernels.h"
 #include "dsp.h"
 #include "npy.h"
 #include "ptbxl.h"
@@ -330,6 +331,7 @@ static int usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    ecg_blas_use_cpu_kernels(argv);
     if (argc < 2)
         return usage(stderr);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)

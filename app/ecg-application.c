@@ -63,7 +63,12 @@ quit_activated (GSimpleAction *action,
                 GVariant      *parameter,
                 gpointer       user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  GList *windows;
+
+  /* Close every window (each releases what it holds); the application ends
+   * with the last one, as it does when the user closes them. */
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (user_data))) != NULL)
+    gtk_window_destroy (GTK_WINDOW (windows->data));
 }
 
 static void

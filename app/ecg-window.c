@@ -149,6 +149,14 @@ previous_record_activated (GtkWidget  *widget,
 }
 
 static void
+dismiss_banner_activated (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  ecg_window_show_error (ECG_WINDOW (widget), NULL);
+}
+
+static void
 ecg_window_dispose (GObject *object)
 {
   gtk_widget_dispose_template (GTK_WIDGET (object), ECG_TYPE_WINDOW);
@@ -184,6 +192,7 @@ ecg_window_class_init (EcgWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.next-record", NULL, next_record_activated);
   gtk_widget_class_install_action (widget_class, "win.previous-record", NULL, previous_record_activated);
+  gtk_widget_class_install_action (widget_class, "win.dismiss-banner", NULL, dismiss_banner_activated);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_j, 0, "win.next-record", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Page_Down, 0, "win.next-record", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_k, 0, "win.previous-record", NULL);

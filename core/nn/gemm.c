@@ -22,3 +22,8 @@ void ecg_gemm_set_threads(int n)
 {
     openblas_set_num_threads(n);
 }
+
+const char *ecg_gemm_kernels(void)
+{
+    return openblas_get_corename();
+}

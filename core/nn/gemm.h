@@ -19,3 +19,7 @@ void ecg_gemm(bool trans_a, bool trans_b, size_t M, size_t N, size_t K, float al
 /* Threads the BLAS may use inside one product; 1 when the caller runs products in
  * parallel itself (data-parallel training). Process-wide. */
 void ecg_gemm_set_threads(int n);
+
+/* The BLAS's name for the kernels it chose for this CPU ("SkylakeX", "Haswell",
+ * "Prescott", ...): OpenBLAS picks them once, when it is loaded. */
+const char *ecg_gemm_kernels(void);
