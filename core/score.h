@@ -1,0 +1,63 @@
+/* score.h — a record through a model (DESIGN §5): the model's own preprocessing,
+ * overlapping windows averaged back onto the record, deterministic inference
+ * (z = mu), and point, lead and record scores. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "models/model.h"
+#include "record.h"
+#include "status.h"
+
+/* Dataset statistics for ECG_NORM_DATASET (per standard lead, after filtering). */
+typedef struct {
+    float mean[12], std[12];
+} EcgNormStats;
+
+/* Window starts covering n samples: 0, stride, 2 stride, ... and a last window
+ * aligned to the end when the stride does not reach it exactly. Windows are
+ * min(window, n) long. Returns the count; starts (may be NULL) receives them. */
+size_t ecg_window_starts(size_t n, size_t window, size_t stride, size_t *starts);
+
+/* rec as the model sees it: the 12 standard leads in standard order, resampled to
+ * cfg->fs, band-passed (and notched) as cfg says, normalised per record and lead
+ * or with norm. Non-finite samples are set to 0 in out and marked in
+ * missing (12, n) when missing is not NULL (malloc'ed, caller frees). Refused
+ * with the record's id named: a standard lead missing, too short a record. */
+int ecg_preprocess(const EcgModelConfig *cfg, const EcgNormStats *norm, const EcgRecord *rec, EcgRecord *out,
+                   unsigned char **missing, EcgError *err);
+
+/* Model inputs and outputs of every window of a record (for `score --windows`
+ * and the viewer's temporal attention); absent outputs are NULL. */
+typedef struct {
+    size_t n_windows, T;
+    size_t *starts;      /* (n_windows) sample index of each window at the model's fs */
+    float *x;            /* (W, T, 12) after preprocessing */
+    float *x_mean;       /* (W, T, 12) */
+    float *x_logvar;     /* (W, T, 12) */
+    float *time_attn;    /* (W, T, T) */
+    float *lead_attn;    /* (W, T, 12) */
+} EcgWindows;
+
+typedef struct {
+    double fs;
+    size_t n_samples;    /* at the model's fs */
+    float *x;            /* (12, n) the model's input, lead-major */
+    float *x_mean;       /* (12, n) reconstruction averaged over the windows covering each sample */
+    float *x_sigma;      /* (12, n) predicted standard deviation, exp(x_logvar / 2) averaged; VAEs only */
+    float *point;        /* (12, n) point score: squared error (mse) or Gaussian NLL (nll); NaN where
+                            no valid window covers the sample */
+    float *lead_attn;    /* (12, n) lead attention averaged over windows; MHA only */
+    float lead_score[12];/* mean point score over time */
+    double record_score; /* mean over leads and time */
+    size_t n_windows;    /* windows scored */
+    size_t n_skipped;    /* windows skipped for non-finite samples */
+    EcgWindows windows;  /* filled when asked for */
+} EcgRecordScore;
+
+/* Score rec with m. keep_windows fills out->windows. A record whose every window
+ * holds a non-finite sample is refused (ECG_ERR_DATA). */
+int ecg_score_record(EcgModel *m, const EcgNormStats *norm, const EcgRecord *rec, bool keep_windows,
+                     EcgRecordScore *out, EcgError *err);
+void ecg_record_score_clear(EcgRecordScore *s);
