@@ -9,6 +9,8 @@
  * Axes are Frank's: x to the patient's left, y to the feet, z to the back. */
 #include "synth.h"
 
+#include "rng.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,84 +42,13 @@ enum {
 #define FS_MAX 10000.0
 #define DURATION_MAX_S 3600.0
 
-/* ---- random numbers: xoshiro256** seeded through splitmix64 ---- */
-
-typedef struct {
-    uint64_t s[4];
-    double spare;       /* second normal deviate of the polar method */
-    int has_spare;
-} Rng;
+/* ---- random numbers (core/rng.h): one stream per part of a record ---- */
 
 typedef enum { STREAM_PERSON = 1, STREAM_RHYTHM, STREAM_NOISE, STREAM_PLAN } Stream;
 
-#define GOLDEN_GAMMA 0x9e3779b97f4a7c15u
+static void rng_init(EcgRng *r, uint64_t seed, Stream stream) { ecg_rng_init(r, ecg_rng_derive(seed, stream)); }
 
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
-/* A seed for item b of a family seeded a (records of a dataset, streams of a record). */
-static uint64_t derive_seed(uint64_t a, uint64_t b)
-{
-    return mix64(a ^ mix64(b * GOLDEN_GAMMA + GOLDEN_GAMMA));
-}
-
-static void rng_init(Rng *r, uint64_t seed, Stream stream)
-{
-    uint64_t x = derive_seed(seed, stream);
-    for (int i = 0; i < 4; i++) {
-        x += GOLDEN_GAMMA;
-        r->s[i] = mix64(x);
-    }
-    r->has_spare = 0;
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t rng_next(Rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-/* Uniform in [0, 1) with 53 random bits. */
-static double rng_uniform(Rng *r) { return (double)(rng_next(r) >> 11) * 0x1.0p-53; }
-
-static double rng_range(Rng *r, double lo, double hi) { return lo + (hi - lo) * rng_uniform(r); }
-
-static size_t rng_below(Rng *r, size_t n) { return (size_t)(rng_uniform(r) * (double)n); }
-
-static int rng_chance(Rng *r, double p) { return rng_uniform(r) < p; }
-
-/* Standard normal deviate (Marsaglia's polar method: no trigonometry). */
-static double rng_normal(Rng *r)
-{
-    if (r->has_spare) {
-        r->has_spare = 0;
-        return r->spare;
-    }
-    double u, v, s;
-    do {
-        u = 2.0 * rng_uniform(r) - 1.0;
-        v = 2.0 * rng_uniform(r) - 1.0;
-        s = u * u + v * v;
-    } while (s >= 1.0 || s == 0.0);
-    double f = sqrt(-2.0 * log(s) / s);
-    r->spare = v * f;
-    r->has_spare = 1;
-    return u * f;
-}
+static int rng_chance(EcgRng *r, double p) { return ecg_rng_uniform(r) < p; }
 
 /* ---- lead field ---- */
 
@@ -276,13 +207,13 @@ typedef struct {
  * The vectors were chosen so that Dower's projection gives textbook amplitudes:
  * R in II about 1.2 mV, rS in V1, deep S in V2, transition at V3-V4, tall R in
  * V4-V5, T upright but in aVR (and variable in V1, III, aVL). */
-static void normal_morphology(Heart *h, Rng *r)
+static void normal_morphology(Heart *h, EcgRng *r)
 {
-    h->pr = rng_range(r, 0.12, 0.20);
-    double qtc = rng_range(r, 0.38, 0.43);       /* QRS onset to T end at RR = 1 s */
-    double p_gain = rng_range(r, 0.7, 1.3), qrs_gain = rng_range(r, 0.75, 1.3);
-    double t_gain = rng_range(r, 0.7, 1.3), u_gain = rng_uniform(r);
-    double p_w = rng_range(r, 0.9, 1.1), qrs_w = rng_range(r, 0.9, 1.1), t_w = rng_range(r, 0.85, 1.15);
+    h->pr = ecg_rng_range(r, 0.12, 0.20);
+    double qtc = ecg_rng_range(r, 0.38, 0.43);       /* QRS onset to T end at RR = 1 s */
+    double p_gain = ecg_rng_range(r, 0.7, 1.3), qrs_gain = ecg_rng_range(r, 0.75, 1.3);
+    double t_gain = ecg_rng_range(r, 0.7, 1.3), u_gain = ecg_rng_uniform(r);
+    double p_w = ecg_rng_range(r, 0.9, 1.1), qrs_w = ecg_rng_range(r, 0.9, 1.1), t_w = ecg_rng_range(r, 0.85, 1.15);
 
     Morphology *m = &h->sinus;
     m->n = 0;
@@ -306,27 +237,27 @@ static void normal_morphology(Heart *h, Rng *r)
 }
 
 /* The heart of a normal person: rate, variability, morphology, axis. */
-static void draw_person(Heart *h, Rng *r, double rotation[N_AXES])
+static void draw_person(Heart *h, EcgRng *r, double rotation[N_AXES])
 {
     memset(h, 0, sizeof *h);
-    h->hr = rng_range(r, 50.0, 100.0);
-    h->rsa = rng_range(r, 0.02, 0.06);
-    h->lf = rng_range(r, 0.01, 0.04);
-    h->f_resp = rng_range(r, 0.15, 0.35);
-    h->ph_resp = rng_range(r, 0.0, 2.0 * PI);
-    h->f_lf = rng_range(r, 0.08, 0.12);
-    h->ph_lf = rng_range(r, 0.0, 2.0 * PI);
-    h->rr_jitter = rng_range(r, 0.005, 0.015);
-    h->resp_gain = rng_range(r, 0.02, 0.08);
+    h->hr = ecg_rng_range(r, 50.0, 100.0);
+    h->rsa = ecg_rng_range(r, 0.02, 0.06);
+    h->lf = ecg_rng_range(r, 0.01, 0.04);
+    h->f_resp = ecg_rng_range(r, 0.15, 0.35);
+    h->ph_resp = ecg_rng_range(r, 0.0, 2.0 * PI);
+    h->f_lf = ecg_rng_range(r, 0.08, 0.12);
+    h->ph_lf = ecg_rng_range(r, 0.0, 2.0 * PI);
+    h->rr_jitter = ecg_rng_range(r, 0.005, 0.015);
+    h->resp_gain = ecg_rng_range(r, 0.02, 0.08);
     normal_morphology(h, r);
     /* electrical axis: rotations about z (frontal plane), y (horizontal) and x (sagittal) */
-    rotation[0] = rng_range(r, -25.0, 25.0) * DEG;
-    rotation[1] = rng_range(r, -20.0, 20.0) * DEG;
-    rotation[2] = rng_range(r, -12.0, 12.0) * DEG;
+    rotation[0] = ecg_rng_range(r, -25.0, 25.0) * DEG;
+    rotation[1] = ecg_rng_range(r, -20.0, 20.0) * DEG;
+    rotation[2] = ecg_rng_range(r, -12.0, 12.0) * DEG;
     /* electrode placement and chest shape change each chest lead's gain */
     memcpy(h->lead_field, DOWER, sizeof DOWER);
     for (int k = 2; k < N_INDEPENDENT; k++)
-        vec_scale(h->lead_field[k], rng_range(r, 0.85, 1.15));
+        vec_scale(h->lead_field[k], ecg_rng_range(r, 0.85, 1.15));
 }
 
 /* ST shift: a plateau from the J point, fading into the T wave, toward dir with
@@ -346,50 +277,50 @@ static Wave *add_st_shift(Morphology *m, const double dir[N_AXES], double mv)
  * reciprocal depression, which the projection gives by itself), hyperacute T,
  * pathological Q waves, and the dead muscle's forces toward the territory
  * lost from the septal q and the R wave. */
-static void plant_mi(Heart *h, Rng *r, const double dir[N_AXES])
+static void plant_mi(Heart *h, EcgRng *r, const double dir[N_AXES])
 {
     Morphology *m = &h->sinus;
     double u[N_AXES];
     memcpy(u, dir, sizeof u);
     vec_normalize(u);
-    const Wave *st = add_st_shift(m, u, rng_range(r, 0.3, 0.55));
-    vec_add_scaled(m->w[W_T].v, st->v, rng_range(r, 0.3, 0.8));
+    const Wave *st = add_st_shift(m, u, ecg_rng_range(r, 0.3, 0.55));
+    vec_add_scaled(m->w[W_T].v, st->v, ecg_rng_range(r, 0.3, 0.8));
     Wave *q = add_wave(m, -0.032, 0.012, 0.012, CLOCK_QRS);
     memcpy(q->v, u, sizeof q->v);
-    scale_to_lead_peak(q->v, rng_range(r, 0.25, 0.6));
+    scale_to_lead_peak(q->v, ecg_rng_range(r, 0.25, 0.6));
     vec_scale(q->v, -1.0);
-    double loss = rng_range(r, 0.6, 1.0);   /* share of the forces toward the territory removed */
+    double loss = ecg_rng_range(r, 0.6, 1.0);   /* share of the forces toward the territory removed */
     for (int w = W_Q; w <= W_R; w++)
         if (vec_dot(m->w[w].v, u) > 0.0)
             vec_reflect(m->w[w].v, u, loss);
 }
 
 /* Ischemic T inversion in the anterolateral leads. */
-static void plant_t_inversion(Heart *h, Rng *r)
+static void plant_t_inversion(Heart *h, EcgRng *r)
 {
     double u[N_AXES];
     memcpy(u, DIR_ANTEROLATERAL, sizeof u);
     vec_normalize(u);
-    vec_reflect(h->sinus.w[W_T].v, u, rng_range(r, 1.8, 2.6));
-    vec_scale(h->sinus.w[W_T].v, rng_range(r, 1.0, 1.4));
+    vec_reflect(h->sinus.w[W_T].v, u, ecg_rng_range(r, 1.8, 2.6));
+    vec_scale(h->sinus.w[W_T].v, ecg_rng_range(r, 1.0, 1.4));
 }
 
 /* Subendocardial ischemia: ST depression toward the apex, sloping down into an
  * inverted T. */
-static void plant_st_depression(Heart *h, Rng *r)
+static void plant_st_depression(Heart *h, EcgRng *r)
 {
-    add_st_shift(&h->sinus, DIR_APEX, -rng_range(r, 0.3, 0.6));
-    vec_scale(h->sinus.w[W_T].v, -rng_range(r, 0.5, 1.2));
+    add_st_shift(&h->sinus, DIR_APEX, -ecg_rng_range(r, 0.3, 0.6));
+    vec_scale(h->sinus.w[W_T].v, -ecg_rng_range(r, 0.5, 1.2));
 }
 
 /* Right bundle branch block: a slow terminal R' toward the right and front,
  * slurred S, T opposite the terminal forces. */
-static void plant_rbbb(Heart *h, Rng *r)
+static void plant_rbbb(Heart *h, EcgRng *r)
 {
     Morphology *m = &h->sinus;
     Wave *rp = add_wave(m, 0.068, 0.02, 0.02, CLOCK_QRS);
     vec_set(rp->v, -0.5, 0.05, -0.85);
-    scale_to_lead_peak(rp->v, rng_range(r, 0.6, 1.2));
+    scale_to_lead_peak(rp->v, ecg_rng_range(r, 0.6, 1.2));
     m->w[W_S].sr *= 1.5;
     vec_add_scaled(m->w[W_T].v, rp->v, -0.35);
     m->w[W_T].t += 0.03;    /* the QT includes the longer QRS */
@@ -398,16 +329,16 @@ static void plant_rbbb(Heart *h, Rng *r)
 
 /* Left bundle branch block: no septal q, a broad notched R toward the left and
  * back from two slow lobes, T discordant to the QRS. */
-static void plant_lbbb(Heart *h, Rng *r)
+static void plant_lbbb(Heart *h, EcgRng *r)
 {
     Morphology *m = &h->sinus;
-    double gain = rng_range(r, 1.0, 1.4);
+    double gain = ecg_rng_range(r, 1.0, 1.4);
     m->w[W_Q] = (Wave){.t = -0.035, .sl = 0.012, .sr = 0.012, .v = {0.25, 0.05, 0.15}, .clock = CLOCK_QRS};
     m->w[W_R] = (Wave){.t = 0.0, .sl = 0.024, .sr = 0.024, .v = {0.9, 0.25, 0.8}, .clock = CLOCK_QRS};
     m->w[W_S] = (Wave){.t = 0.045, .sl = 0.022, .sr = 0.022, .v = {0.7, -0.15, 1.1}, .clock = CLOCK_QRS};
     for (int k = W_Q; k <= W_S; k++)
         vec_scale(m->w[k].v, gain);
-    double t_size = rng_range(r, 0.7, 1.1) * gain;
+    double t_size = ecg_rng_range(r, 0.7, 1.1) * gain;
     vec_set(m->w[W_T].v, -0.4 * t_size, -0.1 * t_size, -0.55 * t_size);
     m->w[W_T].t += 0.04;
     m->w[W_U].t += 0.04;
@@ -416,10 +347,10 @@ static void plant_lbbb(Heart *h, Rng *r)
 /* Left ventricular hypertrophy: more leftward and posterior voltage (tall R in
  * V5-V6, deep S in V1-V2), slightly wider QRS, left axis shift, and strain: ST
  * depression and T inversion discordant to the enlarged QRS. */
-static void plant_lvh(Heart *h, Rng *r, double rotation[N_AXES])
+static void plant_lvh(Heart *h, EcgRng *r, double rotation[N_AXES])
 {
     Morphology *m = &h->sinus;
-    double k = rng_range(r, 1.9, 2.5);
+    double k = ecg_rng_range(r, 1.9, 2.5);
     m->w[W_R].v[0] *= k;
     m->w[W_R].v[2] *= k;
     m->w[W_S].v[2] *= k;
@@ -432,15 +363,15 @@ static void plant_lvh(Heart *h, Rng *r, double rotation[N_AXES])
     double u[N_AXES];
     memcpy(u, m->w[W_R].v, sizeof u);
     vec_normalize(u);
-    add_st_shift(m, u, -rng_range(r, 0.1, 0.2));
-    vec_reflect(m->w[W_T].v, u, rng_range(r, 1.8, 2.6));
+    add_st_shift(m, u, -ecg_rng_range(r, 0.1, 0.2));
+    vec_reflect(m->w[W_T].v, u, ecg_rng_range(r, 1.8, 2.6));
 }
 
 /* First-degree AV block: PR 240-340 ms (at fast rates the P wave rides on
  * the T wave before it). */
-static void plant_av_block(Heart *h, Rng *r)
+static void plant_av_block(Heart *h, EcgRng *r)
 {
-    double pr = rng_range(r, 0.24, 0.34);
+    double pr = ecg_rng_range(r, 0.24, 0.34);
     h->sinus.w[W_P_RIGHT].t -= pr - h->pr;
     h->sinus.w[W_P_LEFT].t -= pr - h->pr;
 }
@@ -448,18 +379,18 @@ static void plant_av_block(Heart *h, Rng *r)
 /* Premature ventricular beats from one focus: a wide, bizarre QRS of two slow
  * lobes and a large discordant T. Foci: right ventricular outflow tract
  * (inferior axis, LBBB-like), left ventricle (RBBB-like), apex (superior axis). */
-static void plant_pvc(Heart *h, Rng *r)
+static void plant_pvc(Heart *h, EcgRng *r)
 {
     static const double FOCI[][N_AXES] = {{0.3, 0.8, 0.5}, {-0.4, 0.3, -0.8}, {0.2, -0.8, 0.3}};
     double e1[N_AXES], e2[N_AXES];
-    memcpy(e1, FOCI[rng_below(r, sizeof FOCI / sizeof FOCI[0])], sizeof e1);
+    memcpy(e1, FOCI[ecg_rng_below(r, sizeof FOCI / sizeof FOCI[0])], sizeof e1);
     for (int a = 0; a < N_AXES; a++)
-        e1[a] += 0.25 * rng_normal(r);
+        e1[a] += 0.25 * ecg_rng_normal(r);
     vec_normalize(e1);
     for (int a = 0; a < N_AXES; a++)
-        e2[a] = e1[a] + 0.6 * rng_normal(r);
+        e2[a] = e1[a] + 0.6 * ecg_rng_normal(r);
     vec_normalize(e2);
-    double amp = rng_range(r, 1.6, 2.6);
+    double amp = ecg_rng_range(r, 1.6, 2.6);
 
     Morphology *m = &h->ectopic;
     m->n = 0;
@@ -474,24 +405,24 @@ static void plant_pvc(Heart *h, Rng *r)
     vec_scale(w->v, -0.35 * amp);
 
     h->pvc_bigeminy = rng_chance(r, 0.25);
-    h->n_pvc = 2 + rng_below(r, MAX_PVCS - 1);
-    h->pvc_coupling = rng_range(r, 0.55, 0.75);
+    h->n_pvc = 2 + ecg_rng_below(r, MAX_PVCS - 1);
+    h->pvc_coupling = ecg_rng_range(r, 0.55, 0.75);
 }
 
 /* Atrial fibrillation: no P waves, 4.5-8 Hz fibrillatory waves seen best in V1
  * and the inferior leads, irregularly irregular ventricular response. */
-static void plant_afib(Heart *h, Rng *r)
+static void plant_afib(Heart *h, EcgRng *r)
 {
     Morphology *m = &h->sinus;
     memset(m->w[W_P_RIGHT].v, 0, sizeof m->w[W_P_RIGHT].v);
     memset(m->w[W_P_LEFT].v, 0, sizeof m->w[W_P_LEFT].v);
-    h->hr = rng_range(r, 70.0, 120.0);
-    h->af_cv = rng_range(r, 0.12, 0.25);
+    h->hr = ecg_rng_range(r, 70.0, 120.0);
+    h->af_cv = ecg_rng_range(r, 0.12, 0.25);
     vec_set(h->f_amp, -0.4, 0.6, -0.6);
-    scale_to_lead_peak(h->f_amp, rng_range(r, 0.08, 0.2));
-    h->f_hz = rng_range(r, 4.5, 8.0);
-    h->f_fm_hz = rng_range(r, 0.2, 0.5);
-    h->f_ph = rng_range(r, 0.0, 2.0 * PI);
+    scale_to_lead_peak(h->f_amp, ecg_rng_range(r, 0.08, 0.2));
+    h->f_hz = ecg_rng_range(r, 4.5, 8.0);
+    h->f_fm_hz = ecg_rng_range(r, 0.2, 0.5);
+    h->f_ph = ecg_rng_range(r, 0.0, 2.0 * PI);
 }
 
 /* out (rows, cols) = a (rows, inner) · b (inner, cols), row-major. */
@@ -523,7 +454,7 @@ static void rotation_matrix(const double ang[N_AXES], double R[N_AXES][N_AXES])
  * the rotation of the heart, so waves stay in the heart's own frame. */
 static void draw_heart(Heart *h, EcgSynthKind kind, uint64_t seed)
 {
-    Rng r;
+    EcgRng r;
     rng_init(&r, seed, STREAM_PERSON);
     double rotation[N_AXES];
     draw_person(h, &r, rotation);
@@ -566,18 +497,18 @@ static size_t beat_capacity(double duration)
 
 /* Sinus beats (RR modulated by respiration and the LF rhythm, with beat-to-beat
  * jitter) or, in AF, log-normal RR intervals without memory. */
-static size_t schedule_beats(const Heart *h, Rng *r, double duration, Beat *beats, size_t cap)
+static size_t schedule_beats(const Heart *h, EcgRng *r, double duration, Beat *beats, size_t cap)
 {
     double rr0 = 60.0 / h->hr, rr = rr0;
-    double t = -LEAD_IN_S + rng_uniform(r) * rr0;
+    double t = -LEAD_IN_S + ecg_rng_uniform(r) * rr0;
     size_t n = 0;
     while (t < duration + LEAD_OUT_S && n < cap) {
         beats[n++] = (Beat){.t = t, .rr = rr};
         if (h->af_cv > 0.0)
-            rr = rr0 * exp(h->af_cv * rng_normal(r) - 0.5 * h->af_cv * h->af_cv);
+            rr = rr0 * exp(h->af_cv * ecg_rng_normal(r) - 0.5 * h->af_cv * h->af_cv);
         else
             rr = rr0 * (1.0 - h->rsa * sin(2.0 * PI * h->f_resp * t + h->ph_resp)
-                        - h->lf * sin(2.0 * PI * h->f_lf * t + h->ph_lf)) * (1.0 + h->rr_jitter * rng_normal(r));
+                        - h->lf * sin(2.0 * PI * h->f_lf * t + h->ph_lf)) * (1.0 + h->rr_jitter * ecg_rng_normal(r));
         rr = clamp(rr, RR_MIN, RR_MAX);
         t += rr;
     }
@@ -597,7 +528,7 @@ static void make_ectopic(const Heart *h, Beat *beats, size_t k)
 
 /* PVCs among the beats well inside the record: every other one (bigeminy) or
  * n_pvc isolated ones, never two in a row. */
-static void insert_pvcs(const Heart *h, Rng *r, double duration, Beat *beats, size_t n)
+static void insert_pvcs(const Heart *h, EcgRng *r, double duration, Beat *beats, size_t n)
 {
     const double margin = 0.5;   /* s: PVCs whole inside the record, their pause too */
     size_t lo = 1, hi = n - 2;
@@ -608,14 +539,14 @@ static void insert_pvcs(const Heart *h, Rng *r, double duration, Beat *beats, si
     if (n < 3 || hi <= lo)
         return;
     if (h->pvc_bigeminy) {
-        for (size_t k = lo + rng_below(r, 2); k <= hi; k += 2)
+        for (size_t k = lo + ecg_rng_below(r, 2); k <= hi; k += 2)
             make_ectopic(h, beats, k);
         return;
     }
     const int max_attempts = 64;
     size_t placed = 0;
     for (int attempt = 0; attempt < max_attempts && placed < h->n_pvc; attempt++) {
-        size_t k = lo + rng_below(r, hi - lo + 1);
+        size_t k = lo + ecg_rng_below(r, hi - lo + 1);
         if (beats[k - 1].ectopic || beats[k].ectopic || beats[k + 1].ectopic)
             continue;
         make_ectopic(h, beats, k);
@@ -720,7 +651,7 @@ static void phasor_advance(Phasor *p)
 }
 
 typedef struct {
-    Rng rng;
+    EcgRng rng;
     double white_sd;                               /* per electrode (mV) */
     Phasor wander[N_WANDER];                       /* respiration, slow drift, faster sway */
     double wander_coef[N_WANDER][N_ELECTRODES][2]; /* (cos, sin) weights per electrode (mV) */
@@ -736,39 +667,39 @@ static void draw_noise(Noise *nz, const Heart *h, uint64_t seed, double fs)
 {
     const double strong_drift_p = 0.15, mains_p = 0.12;
     const double wander_weight[N_WANDER] = {0.6, 1.0, 0.4};
-    Rng *r = &nz->rng;
+    EcgRng *r = &nz->rng;
     rng_init(r, seed, STREAM_NOISE);
     nz->quality = 0;
     double level;   /* rms wander of one electrode (mV) */
     if (rng_chance(r, strong_drift_p)) {
-        level = rng_range(r, 0.15, 0.35);
+        level = ecg_rng_range(r, 0.15, 0.35);
         nz->quality |= ECG_Q_BASELINE_DRIFT;
     } else
-        level = rng_range(r, 0.01, 0.06);
-    double hz[N_WANDER] = {h->f_resp, rng_range(r, 0.03, 0.1), rng_range(r, 0.1, 0.25)};
+        level = ecg_rng_range(r, 0.01, 0.06);
+    double hz[N_WANDER] = {h->f_resp, ecg_rng_range(r, 0.03, 0.1), ecg_rng_range(r, 0.1, 0.25)};
     for (int c = 0; c < N_WANDER; c++) {
-        phasor_init(&nz->wander[c], hz[c], rng_range(r, 0.0, 2.0 * PI), fs);
+        phasor_init(&nz->wander[c], hz[c], ecg_rng_range(r, 0.0, 2.0 * PI), fs);
         for (int e = 0; e < N_ELECTRODES; e++)
             for (int q = 0; q < 2; q++)
-                nz->wander_coef[c][e][q] = level * wander_weight[c] * SQRT_HALF * rng_normal(r);
+                nz->wander_coef[c][e][q] = level * wander_weight[c] * SQRT_HALF * ecg_rng_normal(r);
     }
     int has_mains = rng_chance(r, mains_p);
-    double mains_level = rng_range(r, 0.01, 0.04);
-    phasor_init(&nz->mains_phasor, MAINS_HZ, rng_range(r, 0.0, 2.0 * PI), fs);
+    double mains_level = ecg_rng_range(r, 0.01, 0.04);
+    phasor_init(&nz->mains_phasor, MAINS_HZ, ecg_rng_range(r, 0.0, 2.0 * PI), fs);
     for (int e = 0; e < N_ELECTRODES; e++)
         for (int q = 0; q < 2; q++)
-            nz->mains_coef[e][q] = mains_level * SQRT_HALF * rng_normal(r);
+            nz->mains_coef[e][q] = mains_level * SQRT_HALF * ecg_rng_normal(r);
     if (has_mains)
         nz->quality |= ECG_Q_STATIC_NOISE;
     nz->mains = has_mains && fs >= MAINS_MIN_FS;
-    nz->white_sd = rng_range(r, 0.006, 0.02) * SQRT_HALF;   /* a lead, the difference of two, gets 6-20 µV */
+    nz->white_sd = ecg_rng_range(r, 0.006, 0.02) * SQRT_HALF;   /* a lead, the difference of two, gets 6-20 µV */
 }
 
 /* The noise of the next sample at every electrode. */
 static void noise_sample(Noise *nz, double e[N_ELECTRODES])
 {
     for (int j = 0; j < N_ELECTRODES; j++)
-        e[j] = nz->white_sd * rng_normal(&nz->rng);
+        e[j] = nz->white_sd * ecg_rng_normal(&nz->rng);
     for (int c = 0; c < N_WANDER; c++) {
         Phasor *p = &nz->wander[c];
         for (int j = 0; j < N_ELECTRODES; j++)
@@ -934,7 +865,7 @@ int ecg_synth_generate(const EcgSynthConfig *cfg, EcgSynthKind kind, uint64_t re
         ecg_record_clear(rec);
         return ecg_fail(err, ECG_ERR_NOMEM, "synth: out of memory for a record of %zu samples", n);
     }
-    Rng rhythm;
+    EcgRng rhythm;
     rng_init(&rhythm, record_seed, STREAM_RHYTHM);
     size_t n_beats = schedule_beats(&h, &rhythm, cfg->duration_s, beats, cap);
     if (h.n_pvc)
@@ -942,7 +873,7 @@ int ecg_synth_generate(const EcgSynthConfig *cfg, EcgSynthKind kind, uint64_t re
     const double beat_gain_sd = 0.015;   /* beat-to-beat amplitude scatter */
     for (size_t b = 0; b < n_beats; b++) {
         double gain = (1.0 + h.resp_gain * sin(2.0 * PI * h.f_resp * beats[b].t + h.ph_resp)) *
-                      (1.0 + beat_gain_sd * rng_normal(&rhythm));
+                      (1.0 + beat_gain_sd * ecg_rng_normal(&rhythm));
         render_beat(d, n, cfg->fs, beats[b].ectopic ? &h.ectopic : &h.sinus, &beats[b], gain);
     }
     if (h.af_cv > 0.0)
@@ -1039,7 +970,7 @@ int ecg_synth_plan(size_t n, const EcgSynthConfig *cfg, EcgSynthPlanItem **plan,
     if (!items)
         return ecg_fail(err, ECG_ERR_NOMEM, "synth: out of memory for a plan of %zu records", n);
 
-    Rng r;
+    EcgRng r;
     rng_init(&r, cfg->seed, STREAM_PLAN);
     size_t i = 0;
     for (int k = 0; k < ECG_SYNTH_N_KINDS; k++)
@@ -1050,7 +981,7 @@ int ecg_synth_plan(size_t n, const EcgSynthConfig *cfg, EcgSynthPlanItem **plan,
         }
     /* shuffle the kinds and, separately, the patient numbers over the records */
     for (size_t j = n - 1; j > 0; j--) {
-        size_t a = rng_below(&r, j + 1), b = rng_below(&r, j + 1);
+        size_t a = ecg_rng_below(&r, j + 1), b = ecg_rng_below(&r, j + 1);
         EcgSynthKind kind = items[j].kind;
         items[j].kind = items[a].kind;
         items[a].kind = kind;
@@ -1069,10 +1000,10 @@ int ecg_synth_plan(size_t n, const EcgSynthConfig *cfg, EcgSynthPlanItem **plan,
     for (size_t j = 0; j < n; j++) {
         EcgSynthPlanItem *it = &items[j];
         int normal = it->kind == ECG_SYNTH_NORMAL;
-        it->seed = derive_seed(cfg->seed, j);
+        it->seed = ecg_rng_derive(cfg->seed, j);
         it->meta.ecg_id = (int32_t)(j + 1);
         /* abnormal records come from older patients, a little more often men */
-        it->meta.age = (float)round(clamp((normal ? 47.0 : 64.0) + age_sd * rng_normal(&r), age_min, age_max));
+        it->meta.age = (float)round(clamp((normal ? 47.0 : 64.0) + age_sd * ecg_rng_normal(&r), age_min, age_max));
         it->meta.sex = (int8_t)(rng_chance(&r, normal ? 0.5 : 0.4) ? 1 : 0);
         it->meta.superclass = KINDS[it->kind].superclass;
     }
