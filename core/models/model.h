@@ -110,6 +110,9 @@ typedef struct {
     double loss, recon, kl;  /* out: per input point */
 } EcgModelLoss;
 
+/* Only the loss of the last forward (validation): no gradients, caches kept. */
+int ecg_model_loss(EcgModel *m, EcgModelLoss *loss, EcgError *err);
+
 /* Compute the loss of the last forward against its input and add its gradient
  * with respect to every parameter into ecg_model_grads(m). */
 int ecg_model_backward(EcgModel *m, EcgModelLoss *loss, EcgError *err);
