@@ -46,9 +46,7 @@ enum {
 
 typedef enum { STREAM_PERSON = 1, STREAM_RHYTHM, STREAM_NOISE, STREAM_PLAN } Stream;
 
-static void rng_init(EcgRng *r, uint64_t seed, Stream stream) { ecg_rng_init(r, ecg_rng_derive(seed, stream)); }
-
-static int rng_chance(EcgRng *r, double p) { return ecg_rng_uniform(r) < p; }
+static void rng_init(EcgRng *r, uint64_t seed, Stream stream) { ecg_rng_init(r, ecg_rng_derive_seed(seed, stream)); }
 
 /* ---- lead field ---- */
 
@@ -404,7 +402,7 @@ static void plant_pvc(Heart *h, EcgRng *r)
     memcpy(w->v, e1, sizeof w->v);
     vec_scale(w->v, -0.35 * amp);
 
-    h->pvc_bigeminy = rng_chance(r, 0.25);
+    h->pvc_bigeminy = ecg_rng_chance(r, 0.25);
     h->n_pvc = 2 + ecg_rng_below(r, MAX_PVCS - 1);
     h->pvc_coupling = ecg_rng_range(r, 0.55, 0.75);
 }
@@ -671,7 +669,7 @@ static void draw_noise(Noise *nz, const Heart *h, uint64_t seed, double fs)
     rng_init(r, seed, STREAM_NOISE);
     nz->quality = 0;
     double level;   /* rms wander of one electrode (mV) */
-    if (rng_chance(r, strong_drift_p)) {
+    if (ecg_rng_chance(r, strong_drift_p)) {
         level = ecg_rng_range(r, 0.15, 0.35);
         nz->quality |= ECG_Q_BASELINE_DRIFT;
     } else
@@ -683,7 +681,7 @@ static void draw_noise(Noise *nz, const Heart *h, uint64_t seed, double fs)
             for (int q = 0; q < 2; q++)
                 nz->wander_coef[c][e][q] = level * wander_weight[c] * SQRT_HALF * ecg_rng_normal(r);
     }
-    int has_mains = rng_chance(r, mains_p);
+    int has_mains = ecg_rng_chance(r, mains_p);
     double mains_level = ecg_rng_range(r, 0.01, 0.04);
     phasor_init(&nz->mains_phasor, MAINS_HZ, ecg_rng_range(r, 0.0, 2.0 * PI), fs);
     for (int e = 0; e < N_ELECTRODES; e++)
@@ -1000,11 +998,11 @@ int ecg_synth_plan(size_t n, const EcgSynthConfig *cfg, EcgSynthPlanItem **plan,
     for (size_t j = 0; j < n; j++) {
         EcgSynthPlanItem *it = &items[j];
         int normal = it->kind == ECG_SYNTH_NORMAL;
-        it->seed = ecg_rng_derive(cfg->seed, j);
+        it->seed = ecg_rng_derive_seed(cfg->seed, j);
         it->meta.ecg_id = (int32_t)(j + 1);
         /* abnormal records come from older patients, a little more often men */
         it->meta.age = (float)round(clamp((normal ? 47.0 : 64.0) + age_sd * ecg_rng_normal(&r), age_min, age_max));
-        it->meta.sex = (int8_t)(rng_chance(&r, normal ? 0.5 : 0.4) ? 1 : 0);
+        it->meta.sex = (int8_t)(ecg_rng_chance(&r, normal ? 0.5 : 0.4) ? 1 : 0);
         it->meta.superclass = KINDS[it->kind].superclass;
     }
     *plan = items;

@@ -1,0 +1,478 @@
+#include "train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "metrics.h"
+#include "nn/adam.h"
+#include "rng.h"
+
+enum { N_LEADS = ECG_N_STANDARD_LEADS };
+
+/* Relative improvement of the validation loss that counts as progress. */
+#define MIN_IMPROVEMENT 1e-4
+
+void ecg_train_options_default(EcgTrainOptions *opt, const EcgModelConfig *model, bool quick)
+{
+    const EcgModelKindInfo *info = ecg_model_kind_info(model->kind);
+    memset(opt, 0, sizeof *opt);
+    opt->model = *model;
+    opt->epochs = quick ? 4 : 40;
+    opt->batch = 32;
+    opt->crops_per_record = 8;
+    opt->lr = 1e-3;
+    opt->clip = 1.0;
+    opt->beta_max = 1.0;
+    opt->warmup_epochs = info->variational ? (quick ? 2 : 10) : 0;
+    opt->plateau_patience = 3;
+    opt->early_stop_patience = 8;
+    opt->percentile = 95.0;
+    opt->seed = 1;
+    opt->threads = 1;
+}
+
+void ecg_train_result_clear(EcgTrainResult *r)
+{
+    EcgTrainHistory *h = &r->history;
+    free(h->train_loss);
+    free(h->val_loss);
+    free(h->recon);
+    free(h->kl);
+    free(h->beta);
+    free(h->lr);
+    free(h->seconds);
+    free(r->val_scores);
+    memset(r, 0, sizeof *r);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- the split, preprocessed once ---- */
+
+typedef struct {
+    size_t n;                 /* records */
+    size_t *index;            /* (n) dataset index */
+    size_t n_samples;         /* per record at the model's fs */
+    float *x;                 /* (n, 12, n_samples) preprocessed, lead-major */
+    unsigned char *missing;   /* (n, 12, n_samples) */
+} Split;
+
+static void split_clear(Split *s)
+{
+    free(s->index);
+    free(s->x);
+    free(s->missing);
+    memset(s, 0, sizeof *s);
+}
+
+/* The normal records of the given folds, filtered and resampled; with
+ * normalise, normalised per record (else left for dataset statistics). */
+static int load_split(EcgDataset *ds, const EcgModelConfig *cfg, int fold_lo, int fold_hi, Split *s,
+                      EcgError *err)
+{
+    memset(s, 0, sizeof *s);
+    size_t n = 0, total = ecg_dataset_count(ds);
+    s->index = malloc((total ? total : 1) * sizeof *s->index);
+    if (!s->index)
+        return ecg_fail(err, ECG_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < total; i++) {
+        const EcgRecordMeta *m = ecg_dataset_meta(ds, i);
+        if (m->superclass == ECG_SC_NORM && m->strat_fold >= fold_lo && m->strat_fold <= fold_hi)
+            s->index[n++] = i;
+    }
+    s->n = n;
+    if (n == 0)
+        return ECG_OK;
+    /* dataset normalisation happens later, over the training records */
+    EcgModelConfig raw = *cfg;
+    EcgNormStats identity;
+    for (size_t l = 0; l < N_LEADS; l++)
+        identity.mean[l] = 0, identity.std[l] = 1;
+    int status = ECG_OK;
+    for (size_t r = 0; r < n && status == ECG_OK; r++) {
+        EcgRecord rec, pre;
+        unsigned char *missing;
+        if ((status = ecg_dataset_read_record(ds, s->index[r], &rec, err)) != ECG_OK)
+            break;
+        status = ecg_preprocess(&raw, &identity, &rec, &pre, &missing, err);
+        ecg_record_clear(&rec);
+        if (status != ECG_OK)
+            break;
+        if (r == 0) {
+            s->n_samples = pre.n_samples;
+            s->x = malloc(n * N_LEADS * pre.n_samples * sizeof *s->x);
+            s->missing = malloc(n * N_LEADS * pre.n_samples);
+            if (!s->x || !s->missing)
+                status = ecg_fail(err, ECG_ERR_NOMEM, "out of memory for %zu records", n);
+        }
+        if (status == ECG_OK) {
+            size_t size = N_LEADS * s->n_samples;
+            memcpy(s->x + r * size, pre.samples, size * sizeof *s->x);
+            memcpy(s->missing + r * size, missing, size);
+        }
+        free(missing);
+        ecg_record_clear(&pre);
+    }
+    if (status != ECG_OK)
+        split_clear(s);
+    return status;
+}
+
+/* Mean and standard deviation per lead over the valid samples of s. */
+static void split_stats(const Split *s, EcgNormStats *norm)
+{
+    size_t n = s->n_samples;
+    for (size_t l = 0; l < N_LEADS; l++) {
+        double sum = 0, sum2 = 0;
+        size_t count = 0;
+        for (size_t r = 0; r < s->n; r++) {
+            const float *x = s->x + (r * N_LEADS + l) * n;
+            const unsigned char *miss = s->missing + (r * N_LEADS + l) * n;
+            for (size_t t = 0; t < n; t++)
+                if (!miss[t]) {
+                    sum += x[t];
+                    sum2 += (double)x[t] * x[t];
+                    count++;
+                }
+        }
+        double mean = count ? sum / (double)count : 0;
+        double var = count ? sum2 / (double)count - mean * mean : 1;
+        norm->mean[l] = (float)mean;
+        norm->std[l] = (float)sqrt(var > 0 ? var : 1);
+    }
+}
+
+/* Normalise every record of s per record and lead, or with norm. */
+static void split_normalise(Split *s, const EcgNormStats *norm)
+{
+    size_t n = s->n_samples;
+    for (size_t r = 0; r < s->n; r++)
+        for (size_t l = 0; l < N_LEADS; l++) {
+            float *x = s->x + (r * N_LEADS + l) * n;
+            const unsigned char *miss = s->missing + (r * N_LEADS + l) * n;
+            float mean, std;
+            if (norm) {
+                mean = norm->mean[l];
+                std = norm->std[l];
+            } else {
+                double sum = 0, sum2 = 0;
+                size_t count = 0;
+                for (size_t t = 0; t < n; t++)
+                    if (!miss[t]) {
+                        sum += x[t];
+                        count++;
+                    }
+                double m = count ? sum / (double)count : 0;
+                for (size_t t = 0; t < n; t++)
+                    if (!miss[t])
+                        sum2 += (x[t] - m) * (x[t] - m);
+                mean = (float)m;
+                std = (float)(count ? sqrt(sum2 / (double)count) : 0);
+            }
+            if (!(std > 1e-6f))
+                std = 1;
+            for (size_t t = 0; t < n; t++)
+                x[t] = miss[t] ? 0 : (x[t] - mean) / std;
+        }
+}
+
+static int window_has_missing(const Split *s, size_t r, size_t start, size_t T)
+{
+    for (size_t l = 0; l < N_LEADS; l++)
+        if (memchr(s->missing + (r * N_LEADS + l) * s->n_samples + start, 1, T))
+            return 1;
+    return 0;
+}
+
+/* Window (record r, start) of s into dst (T, 12), time-major as the models take it. */
+static void gather_window(const Split *s, size_t r, size_t start, size_t T, float *dst)
+{
+    for (size_t l = 0; l < N_LEADS; l++) {
+        const float *x = s->x + (r * N_LEADS + l) * s->n_samples + start;
+        for (size_t t = 0; t < T; t++)
+            dst[t * N_LEADS + l] = x[t];
+    }
+}
+
+/* ---- the run ---- */
+
+typedef struct {
+    size_t record, start;
+} Crop;
+
+typedef struct {
+    const EcgTrainOptions *opt;
+    EcgModel *model;
+    EcgArena adam_m, adam_v;
+    float *best;              /* (n_params) best weights after the warm-up */
+    size_t step;
+    EcgRng rng;
+    size_t T, latent;
+    float *batch;             /* (B, T, 12) */
+    float *eps;               /* (B, T, latent) */
+    Crop *crops;
+    size_t n_crops;
+} Run;
+
+/* Loss over the validation windows with z = mu, per input point. */
+static int validate(Run *run, const Split *val, double beta, double *val_loss, EcgError *err)
+{
+    size_t T = run->T, B = run->opt->batch;
+    size_t n_starts = ecg_window_starts(val->n_samples, T, run->opt->model.stride, NULL);
+    size_t *starts = malloc(n_starts * sizeof *starts);
+    if (!starts)
+        return ecg_fail(err, ECG_ERR_NOMEM, "out of memory");
+    ecg_window_starts(val->n_samples, T, run->opt->model.stride, starts);
+    double sum = 0;
+    size_t windows = 0, filled = 0;
+    int status = ECG_OK;
+    for (size_t r = 0; r < val->n && status == ECG_OK; r++)
+        for (size_t w = 0; w < n_starts && status == ECG_OK; w++) {
+            int last = r + 1 == val->n && w + 1 == n_starts;
+            if (!window_has_missing(val, r, starts[w], T))
+                gather_window(val, r, starts[w], T, run->batch + filled++ * T * N_LEADS);
+            if (filled == B || (last && filled > 0)) {
+                EcgModelOutputs o;
+                EcgModelLoss loss = {.beta = beta};
+                if ((status = ecg_model_forward(run->model, run->batch, NULL, filled, T, &o, err)) == ECG_OK &&
+                    (status = ecg_model_loss(run->model, &loss, err)) == ECG_OK) {
+                    sum += loss.loss * (double)filled;
+                    windows += filled;
+                }
+                filled = 0;
+            }
+        }
+    free(starts);
+    *val_loss = windows ? sum / (double)windows : NAN;
+    return status;
+}
+
+/* This epoch's random crops of every training record, shuffled. */
+static void draw_crops(Run *run, const Split *train, size_t *n_skipped)
+{
+    size_t T = run->T, k = 0;
+    for (size_t r = 0; r < train->n; r++)
+        for (size_t c = 0; c < run->opt->crops_per_record; c++) {
+            /* a few tries to find a window without missing samples */
+            for (int attempt = 0; attempt < 4; attempt++) {
+                size_t start = ecg_rng_below(&run->rng, train->n_samples - T + 1);
+                if (!window_has_missing(train, r, start, T)) {
+                    run->crops[k++] = (Crop){r, start};
+                    break;
+                }
+                if (attempt == 3)
+                    (*n_skipped)++;
+            }
+        }
+    run->n_crops = k;
+    for (size_t i = k; i > 1; i--) {
+        size_t j = ecg_rng_below(&run->rng, i);
+        Crop t = run->crops[i - 1];
+        run->crops[i - 1] = run->crops[j];
+        run->crops[j] = t;
+    }
+}
+
+static int history_alloc(EcgTrainHistory *h, size_t n)
+{
+    double **fields[] = {&h->train_loss, &h->val_loss, &h->recon, &h->kl, &h->beta, &h->lr, &h->seconds};
+    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++)
+        if (!(*fields[f] = calloc(n, sizeof(double))))
+            return ECG_ERR_NOMEM;
+    return ECG_OK;
+}
+
+int ecg_train(EcgDataset *ds, const EcgTrainOptions *opt, EcgTrainProgressFn progress, void *user, EcgModel **out,
+              EcgTrainResult *result, EcgError *err)
+{
+    *out = NULL;
+    memset(result, 0, sizeof *result);
+    const EcgModelConfig *cfg = &opt->model;
+    const EcgModelKindInfo *info = ecg_model_kind_info(cfg->kind);
+    const char *path = ecg_dataset_path(ds);
+    Split train = {0}, val = {0};
+    Run run = {.opt = opt};
+    EcgArena *params = NULL;
+    int status;
+
+    if (opt->batch == 0 || opt->epochs == 0 || opt->crops_per_record == 0)
+        return ecg_fail(err, ECG_ERR_ARG, "training needs at least one epoch, batch and crop");
+    if ((status = load_split(ds, cfg, 1, 8, &train, err)) != ECG_OK ||
+        (status = load_split(ds, cfg, 9, 9, &val, err)) != ECG_OK)
+        goto done;
+    if (train.n == 0 || val.n == 0) {
+        status = ecg_fail(err, ECG_ERR_DATA,
+                          "%s: no normal %s records (superclass exactly NORM in fold%s); nothing to train on", path,
+                          train.n == 0 ? "training" : "validation", train.n == 0 ? "s 1-8" : " 9");
+        goto done;
+    }
+    split_stats(&train, &result->norm);
+    const EcgNormStats *norm = cfg->normalization == ECG_NORM_DATASET ? &result->norm : NULL;
+    split_normalise(&train, norm);
+    split_normalise(&val, norm);
+    result->n_train_records = train.n;
+
+    if ((status = ecg_model_new(cfg, &run.model, err)) != ECG_OK)
+        goto done;
+    ecg_model_init_weights(run.model, ecg_rng_derive_seed(opt->seed, 1));
+    ecg_rng_init(&run.rng, ecg_rng_derive_seed(opt->seed, 2));
+    params = ecg_model_params(run.model);
+    run.T = cfg->window < train.n_samples ? cfg->window : train.n_samples;
+    run.latent = info->variational ? cfg->latent : 0;
+    run.batch = malloc(opt->batch * run.T * N_LEADS * sizeof *run.batch);
+    run.eps = malloc(opt->batch * run.T * (run.latent ? run.latent : 1) * sizeof *run.eps);
+    run.crops = malloc(train.n * opt->crops_per_record * sizeof *run.crops);
+    run.best = malloc(params->size * sizeof *run.best);
+    if (!run.batch || !run.eps || !run.crops || !run.best || history_alloc(&result->history, opt->epochs) != ECG_OK) {
+        status = ecg_fail(err, ECG_ERR_NOMEM, "out of memory for training");
+        goto done;
+    }
+    if ((status = ecg_arena_init_like(&run.adam_m, params, err)) != ECG_OK ||
+        (status = ecg_arena_init_like(&run.adam_v, params, err)) != ECG_OK)
+        goto done;
+
+    EcgAdam adam = ECG_ADAM_DEFAULTS;
+    adam.lr = opt->lr;
+    double best_val = INFINITY;
+    size_t plateau = 0, stale = 0;
+    int have_best = 0;
+    for (size_t epoch = 1; epoch <= opt->epochs; epoch++) {
+        double t0 = now_s();
+        double beta = info->variational
+                          ? opt->beta_max * (opt->warmup_epochs ? fmin(1.0, (double)epoch / (double)opt->warmup_epochs) : 1.0)
+                          : 0.0;
+        int warm = epoch >= opt->warmup_epochs; /* beta has reached beta_max: losses comparable */
+        draw_crops(&run, &train, &result->n_skipped_windows);
+        size_t n_batches = (run.n_crops + opt->batch - 1) / opt->batch;
+        double sum_loss = 0, sum_recon = 0, sum_kl = 0;
+        size_t seen = 0;
+        EcgTrainProgress p = {.epoch = epoch, .n_epochs = opt->epochs, .n_batches = n_batches, .beta = beta,
+                              .lr = adam.lr};
+        for (size_t b = 0; b < n_batches; b++) {
+            size_t B = b + 1 < n_batches ? opt->batch : run.n_crops - b * opt->batch;
+            for (size_t i = 0; i < B; i++) {
+                const Crop *c = &run.crops[b * opt->batch + i];
+                gather_window(&train, c->record, c->start, run.T, run.batch + i * run.T * N_LEADS);
+            }
+            for (size_t i = 0; run.latent && i < B * run.T * run.latent; i++)
+                run.eps[i] = (float)ecg_rng_normal(&run.rng);
+            EcgModelOutputs o;
+            EcgModelLoss loss = {.beta = beta};
+            ecg_arena_zero(ecg_model_grads(run.model));
+            if ((status = ecg_model_forward(run.model, run.batch, run.latent ? run.eps : NULL, B, run.T, &o, err)) !=
+                    ECG_OK ||
+                (status = ecg_model_backward(run.model, &loss, err)) != ECG_OK)
+                goto done;
+            if (!isfinite(loss.loss)) {
+                status = ecg_fail(err, ECG_ERR_DATA, "%s: the loss diverged in epoch %zu; try a lower learning rate",
+                                  path, epoch);
+                goto done;
+            }
+            EcgArena *grads = ecg_model_grads(run.model);
+            ecg_clip_grad_norm(grads->data, grads->size, opt->clip);
+            ecg_adam_step(params->data, grads->data, run.adam_m.data, run.adam_v.data, params->size, &adam,
+                          ++run.step);
+            sum_loss += loss.loss * (double)B;
+            sum_recon += loss.recon * (double)B;
+            sum_kl += loss.kl * (double)B;
+            seen += B;
+            p.batch = b + 1;
+            p.loss = sum_loss / (double)seen;
+            p.recon = sum_recon / (double)seen;
+            p.kl = sum_kl / (double)seen;
+            p.windows_per_s = (double)seen / (now_s() - t0);
+            if (progress && progress(user, &p)) {
+                status = ecg_fail(err, ECG_ERR_CANCELLED, "training cancelled in epoch %zu", epoch);
+                goto done;
+            }
+        }
+        double val_loss = NAN;
+        if ((status = validate(&run, &val, beta, &val_loss, err)) != ECG_OK)
+            goto done;
+
+        EcgTrainHistory *h = &result->history;
+        size_t e = h->n_epochs++;
+        h->train_loss[e] = p.loss;
+        h->val_loss[e] = val_loss;
+        h->recon[e] = p.recon;
+        h->kl[e] = p.kl;
+        h->beta[e] = beta;
+        h->lr[e] = adam.lr;
+        h->seconds[e] = now_s() - t0;
+
+        /* before the warm-up ends the loss changes with beta: nothing is compared */
+        if (warm) {
+            if (val_loss < best_val - MIN_IMPROVEMENT * fabs(best_val)) {
+                best_val = val_loss;
+                plateau = stale = 0;
+                memcpy(run.best, params->data, params->size * sizeof *run.best);
+                have_best = 1;
+                result->best_epoch = epoch;
+            } else {
+                stale++;
+                if (++plateau >= opt->plateau_patience) {
+                    adam.lr *= 0.5;
+                    plateau = 0;
+                }
+            }
+        }
+        p.epoch_done = true;
+        p.val_loss = val_loss;
+        if (progress && progress(user, &p)) {
+            status = ecg_fail(err, ECG_ERR_CANCELLED, "training cancelled after epoch %zu", epoch);
+            goto done;
+        }
+        if (warm && stale >= opt->early_stop_patience)
+            break;
+    }
+    if (have_best)
+        memcpy(params->data, run.best, params->size * sizeof *run.best);
+    else
+        result->best_epoch = result->history.n_epochs;
+
+    /* calibration: the threshold at a percentile of the validation normals' record scores */
+    result->val_scores = malloc(val.n * sizeof *result->val_scores);
+    if (!result->val_scores) {
+        status = ecg_fail(err, ECG_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t r = 0; r < val.n; r++) {
+        EcgRecord rec;
+        EcgRecordScore score;
+        if ((status = ecg_dataset_read_record(ds, val.index[r], &rec, err)) != ECG_OK)
+            goto done;
+        status = ecg_score_record(run.model, &result->norm, &rec, false, &score, err);
+        ecg_record_clear(&rec);
+        if (status != ECG_OK)
+            goto done;
+        result->val_scores[result->n_val++] = score.record_score;
+        ecg_record_score_clear(&score);
+    }
+    result->percentile = opt->percentile;
+    if ((status = ecg_percentile(result->val_scores, result->n_val, opt->percentile, &result->threshold, err)) !=
+        ECG_OK)
+        goto done;
+    *out = run.model;
+    run.model = NULL;
+done:
+    if (status != ECG_OK)
+        ecg_train_result_clear(result);
+    ecg_model_free(run.model);
+    ecg_arena_clear(&run.adam_m);
+    ecg_arena_clear(&run.adam_v);
+    free(run.best);
+    free(run.batch);
+    free(run.eps);
+    free(run.crops);
+    split_clear(&train);
+    split_clear(&val);
+    return status;
+}
