@@ -1,6 +1,7 @@
 #include "train.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "metrics.h"
 #include "nn/adam.h"
+#include "nn/gemm.h"
 #include "rng.h"
 
 enum { N_LEADS = ECG_N_STANDARD_LEADS };
@@ -208,9 +210,35 @@ typedef struct {
     size_t record, start;
 } Crop;
 
+enum { MAX_THREADS = 16 };
+
+/* One thread's share of a batch: its windows through its own copy of the model. */
+typedef struct {
+    EcgModel *model;          /* the run's model (shard 0) or a replica */
+    const float *x;           /* (B, T, 12) */
+    const float *eps;         /* (B, T, latent) or NULL */
+    size_t B, T;
+    EcgModelLoss loss;
+    int status;
+    EcgError err;
+} Shard;
+
+static void *run_shard(void *arg)
+{
+    Shard *sh = arg;
+    EcgModelOutputs o;
+    ecg_arena_zero(ecg_model_grads(sh->model));
+    sh->status = ecg_model_forward(sh->model, sh->x, sh->eps, sh->B, sh->T, &o, &sh->err);
+    if (sh->status == ECG_OK)
+        sh->status = ecg_model_backward(sh->model, &sh->loss, &sh->err);
+    return NULL;
+}
+
 typedef struct {
     const EcgTrainOptions *opt;
     EcgModel *model;
+    EcgModel *replicas[MAX_THREADS]; /* (n_threads - 1) data-parallel copies */
+    size_t n_threads;
     EcgArena adam_m, adam_v;
     float *best;              /* (n_params) best weights after the warm-up */
     size_t step;
@@ -221,6 +249,61 @@ typedef struct {
     Crop *crops;
     size_t n_crops;
 } Run;
+
+/* Forward and backward of B windows split over the run's threads; the run's
+ * model ends with the gradient of the whole batch's loss and loss its value.
+ * Each shard's loss is a mean over its windows, so shard gradients are added
+ * weighted by their share of the batch. */
+static int train_step(Run *run, size_t B, double beta, EcgModelLoss *loss, EcgError *err)
+{
+    size_t n = run->n_threads < B ? run->n_threads : B;
+    Shard shards[MAX_THREADS];
+    pthread_t threads[MAX_THREADS];
+    EcgArena *params = ecg_model_params(run->model), *grads = ecg_model_grads(run->model);
+    size_t done = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t share = B / n + (i < B % n);
+        shards[i] = (Shard){.model = i ? run->replicas[i - 1] : run->model,
+                            .x = run->batch + done * run->T * N_LEADS,
+                            .eps = run->latent ? run->eps + done * run->T * run->latent : NULL,
+                            .B = share, .T = run->T, .loss = {.beta = beta}};
+        if (i > 0)
+            memcpy(ecg_model_params(shards[i].model)->data, params->data, params->size * sizeof *params->data);
+        done += share;
+    }
+    size_t started = 1;
+    for (size_t i = 1; i < n; i++, started++)
+        if (pthread_create(&threads[i], NULL, run_shard, &shards[i]) != 0)
+            break;
+    for (size_t i = started; i < n; i++) /* no thread to spare: this one does it */
+        run_shard(&shards[i]);
+    run_shard(&shards[0]);
+    for (size_t i = 1; i < started; i++)
+        pthread_join(threads[i], NULL);
+    *loss = (EcgModelLoss){.beta = beta};
+    for (size_t i = 0; i < n; i++) {
+        if (shards[i].status != ECG_OK) {
+            *err = shards[i].err;
+            return shards[i].status;
+        }
+        double w = (double)shards[i].B / (double)B;
+        loss->loss += w * shards[i].loss.loss;
+        loss->recon += w * shards[i].loss.recon;
+        loss->kl += w * shards[i].loss.kl;
+    }
+    if (n > 1) {
+        float w0 = (float)shards[0].B / (float)B;
+        for (size_t k = 0; k < grads->size; k++)
+            grads->data[k] *= w0;
+        for (size_t i = 1; i < n; i++) {
+            const float *g = ecg_model_grads(shards[i].model)->data;
+            float w = (float)shards[i].B / (float)B;
+            for (size_t k = 0; k < grads->size; k++)
+                grads->data[k] += w * g[k];
+        }
+    }
+    return ECG_OK;
+}
 
 /* Loss over the validation windows with z = mu, per input point. */
 static int validate(Run *run, const Split *val, double beta, double *val_loss, EcgError *err)
@@ -322,6 +405,13 @@ int ecg_train(EcgDataset *ds, const EcgTrainOptions *opt, EcgTrainProgressFn pro
 
     if ((status = ecg_model_new(cfg, &run.model, err)) != ECG_OK)
         goto done;
+    run.n_threads = opt->threads < 1 ? 1 : opt->threads > MAX_THREADS ? MAX_THREADS : (size_t)opt->threads;
+    for (size_t i = 1; i < run.n_threads; i++)
+        if ((status = ecg_model_new(cfg, &run.replicas[i - 1], err)) != ECG_OK)
+            goto done;
+    /* the threads split each batch; products inside one thread stay single-threaded */
+    if (run.n_threads > 1)
+        ecg_gemm_set_threads(1);
     ecg_model_init_weights(run.model, ecg_rng_derive_seed(opt->seed, 1));
     ecg_rng_init(&run.rng, ecg_rng_derive_seed(opt->seed, 2));
     params = ecg_model_params(run.model);
@@ -364,12 +454,8 @@ int ecg_train(EcgDataset *ds, const EcgTrainOptions *opt, EcgTrainProgressFn pro
             }
             for (size_t i = 0; run.latent && i < B * run.T * run.latent; i++)
                 run.eps[i] = (float)ecg_rng_normal(&run.rng);
-            EcgModelOutputs o;
-            EcgModelLoss loss = {.beta = beta};
-            ecg_arena_zero(ecg_model_grads(run.model));
-            if ((status = ecg_model_forward(run.model, run.batch, run.latent ? run.eps : NULL, B, run.T, &o, err)) !=
-                    ECG_OK ||
-                (status = ecg_model_backward(run.model, &loss, err)) != ECG_OK)
+            EcgModelLoss loss;
+            if ((status = train_step(&run, B, beta, &loss, err)) != ECG_OK)
                 goto done;
             if (!isfinite(loss.loss)) {
                 status = ecg_fail(err, ECG_ERR_DATA, "%s: the loss diverged in epoch %zu; try a lower learning rate",
@@ -466,6 +552,8 @@ done:
     if (status != ECG_OK)
         ecg_train_result_clear(result);
     ecg_model_free(run.model);
+    for (size_t i = 0; i + 1 < run.n_threads; i++)
+        ecg_model_free(run.replicas[i]);
     ecg_arena_clear(&run.adam_m);
     ecg_arena_clear(&run.adam_v);
     free(run.best);
