@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "dataset.h"
+#include "record.h"
 #include "status.h"
 
 G_BEGIN_DECLS
@@ -25,5 +26,7 @@ ecg_core_error_propagate (GError         **error,
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EcgDataset, ecg_dataset_close)
+/* g_auto(EcgRecord) record = { 0 }; for records in caller storage */
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EcgRecord, ecg_record_clear)
 
 G_END_DECLS

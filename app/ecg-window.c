@@ -64,7 +64,7 @@ ecg_window_show_record (EcgWindow  *self,
                         gsize       index,
                         GError    **error)
 {
-  EcgRecord record;
+  g_auto(EcgRecord) record = { 0 };
   EcgError err = { 0 };
   const EcgRecordMeta *meta;
   g_autofree char *subtitle = NULL;

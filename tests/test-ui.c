@@ -1,14 +1,22 @@
 /* Suite ui: the real ecglens window under Xvfb — the demo opened, its 12 leads
- * drawn on calibrated paper, records changed by real key presses (XTest), a bad
- * file reported in the banner, both styles legible. Assertions are on widget
- * state and on the pixels the window renders; screenshots are saved in the
- * build tree (tests/ui-*.png) for a person to look at. */
+ * drawn on calibrated paper, the page shrunk to fit a narrow window with the
+ * scale it shows, records changed and the application quit by real key presses
+ * (XTest), a bad file reported in the banner, both styles legible.
+ *
+ * Assertions are on widget state and on the pixels GTK renders: the window (as
+ * a user sees it) and the record view (the whole page, scrolled or not),
+ * rendered with the window's own GskRenderer. Screenshots are saved in the
+ * build tree (tests/ui-*.png) for a person to look at. Without a display the
+ * whole suite is skipped. */
+#include <limits.h>
+
 #include <gdk/x11/gdkx.h>
 #include <gtk/gtk.h>
 #include <X11/extensions/XTest.h>
 #include <X11/keysym.h>
 
 #include "ecg-application.h"
+#include "ecg-core-error.h"
 #include "ecg-plot.h"
 #include "ecg-record-view.h"
 #include "ecg-window.h"
@@ -16,6 +24,8 @@
 
 static EcgApplication *app;
 static EcgWindow *window;
+
+/* ---- main loop ---- */
 
 static void
 iterate (int ms)
@@ -27,7 +37,42 @@ iterate (int ms)
       g_usleep (1000);
 }
 
-/* The window as rendered: (height, width) BGRA pixels, cairo's ARGB32 layout. */
+static void
+count_paint (GdkFrameClock *clock,
+             int           *paints)
+{
+  (*paints)++;
+}
+
+/* Run the main loop until the window has painted twice more (a frame for the
+ * change, and one more so that nothing queued by the first is pending), or 3 s
+ * have passed. */
+static gboolean
+wait_for_paint (GtkWidget *widget)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  gint64 end = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  int paints = 0;
+  gulong id;
+
+  if (clock == NULL)
+    return FALSE;
+  id = g_signal_connect (clock, "after-paint", G_CALLBACK (count_paint), &paints);
+  for (int frame = 1; frame <= 2; frame++)
+    {
+      gtk_widget_queue_draw (widget);
+      while (paints < frame && g_get_monotonic_time () < end)
+        if (!g_main_context_iteration (NULL, FALSE))
+          g_usleep (1000);
+    }
+  g_signal_handler_disconnect (clock, id);
+  return paints >= 2;
+}
+
+/* ---- pixels ---- */
+
+/* A rendering of a widget: (height, width) BGRA pixels, cairo's ARGB32 layout,
+ * in the widget's coordinates. */
 typedef struct
 {
   int width, height;
@@ -35,262 +80,644 @@ typedef struct
   guchar *data;
 } Shot;
 
-static Shot
-capture (const char *png_name)
+static void
+shot_clear (Shot *shot)
 {
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (window));
-  /* the paintable's own size, so the window is rendered 1:1, not scaled to fit */
-  int width = gdk_paintable_get_intrinsic_width (paintable), height = gdk_paintable_get_intrinsic_height (paintable);
+  g_clear_pointer (&shot->data, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Shot, shot_clear)
+
+static Shot
+capture (GtkWidget  *widget,
+         const char *png_name)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  /* the paintable's own size, so the widget is rendered 1:1, not scaled */
+  int width = gdk_paintable_get_intrinsic_width (paintable);
+  int height = gdk_paintable_get_intrinsic_height (paintable);
   GtkSnapshot *snapshot = gtk_snapshot_new ();
+  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   Shot shot = { width, height, (gsize) width * 4, NULL };
 
   gdk_paintable_snapshot (paintable, snapshot, width, height);
   node = gtk_snapshot_free_to_node (snapshot);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
   shot.data = g_malloc (shot.stride * height);
   gdk_texture_download (texture, shot.data, shot.stride);
   if (png_name != NULL)
     {
-      g_autofree char *path = g_build_filename (g_getenv ("ECGLENS_BUILD_ROOT") ? g_getenv ("ECGLENS_BUILD_ROOT") : ".",
-                                                "tests", png_name, NULL);
+      /* the build tree's tests/ under meson, else this run's temporary directory */
+      const char *root = g_getenv ("ECGLENS_BUILD_ROOT");
+      g_autofree char *path = root ? g_build_filename (root, "tests", png_name, NULL)
+                                   : g_build_filename (test_tmpdir (), png_name, NULL);
+
       gdk_texture_save_to_png (texture, path);
-      printf ("#   screenshot: %s\n", path);
+      printf ("#   screenshot: %s (%d x %d)\n", path, width, height);
     }
   return shot;
 }
 
 static void
-pixel (const Shot *shot, int x, int y, double rgb[3])
+pixel (const Shot *shot,
+       int         x,
+       int         y,
+       double      rgb[3])
 {
-  const guchar *p = shot->data + (gsize) y * shot->stride + (gsize) x * 4;
+  const guchar *p;
 
+  if (x < 0 || y < 0 || x >= shot->width || y >= shot->height)
+    {
+      rgb[0] = rgb[1] = rgb[2] = -1;
+      return;
+    }
+  p = shot->data + (gsize) y * shot->stride + (gsize) x * 4;
   rgb[0] = p[2] / 255.0, rgb[1] = p[1] / 255.0, rgb[2] = p[0] / 255.0;
 }
 
 static double
-luminance (const double rgb[3])
+luminance_at (const Shot *shot,
+              int         x,
+              int         y)
 {
-  return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+  double rgb[3];
+
+  pixel (shot, x, y, rgb);
+  return rgb[0] < 0 ? -1 : 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+}
+
+/* Ink of a trace or text on light paper. */
+static gboolean
+is_ink (const Shot *shot,
+        int         x,
+        int         y)
+{
+  double l = luminance_at (shot, x, y);
+
+  return l >= 0 && l < 0.35;
 }
 
 static gboolean
-near_color (const double rgb[3], const EcgPlotColor *c, double tol)
+is_color (const Shot         *shot,
+          int                 x,
+          int                 y,
+          const EcgPlotColor *c)
 {
-  return fabs (rgb[0] - c->r) < tol && fabs (rgb[1] - c->g) < tol && fabs (rgb[2] - c->b) < tol;
+  double rgb[3];
+
+  pixel (shot, x, y, rgb);
+  return fabs (rgb[0] - c->r) < 0.08 && fabs (rgb[1] - c->g) < 0.08 && fabs (rgb[2] - c->b) < 0.08;
 }
 
-/* Where the record view's page is in the window, and its layout. */
-static void
-page_geometry (EcgPlotStyle *style, EcgPlotLayout *layout, double *ox, double *oy, gboolean dark)
+/* A stretch [from, to) of pixels across the lines being looked for. */
+typedef struct
 {
-  EcgRecordView *view = NULL;
-  const EcgRecord *rec;
+  int from, to;
+} Span;
 
-  for (GtkWidget *w = gtk_widget_get_first_child (GTK_WIDGET (window)); w != NULL && view == NULL;)
+/* Positions of grid lines of colour c between from and to, along x (vertical
+ * lines, vertical = TRUE) or along y: those where more than half the pixels of
+ * the line within the spans have the colour. Adjacent positions count once.
+ * Returns how many were found. */
+static int
+find_lines (const Shot         *shot,
+            const EcgPlotColor *c,
+            gboolean            vertical,
+            int                 from,
+            int                 to,
+            const Span         *spans,
+            int                 n_spans,
+            int                *out,
+            int                 max)
+{
+  int n = 0;
+
+  for (int i = from; i < to; i++)
     {
-      if (ECG_IS_RECORD_VIEW (w))
-        view = ECG_RECORD_VIEW (w);
-      else if (gtk_widget_get_first_child (w))
-        w = gtk_widget_get_first_child (w);
-      else
-        {
-          while (w != NULL && gtk_widget_get_next_sibling (w) == NULL)
-            w = gtk_widget_get_parent (w);
-          w = w ? gtk_widget_get_next_sibling (w) : NULL;
-        }
+      int hits = 0, total = 0;
+
+      for (int k = 0; k < n_spans; k++)
+        for (int j = spans[k].from; j < spans[k].to; j++, total++)
+          hits += vertical ? is_color (shot, i, j, c) : is_color (shot, j, i, c);
+      if (hits * 2 <= total)
+        continue;
+      if (n > 0 && i - out[n - 1] <= 1)
+        continue;
+      if (n < max)
+        out[n++] = i;
     }
-  g_assert (view != NULL);
-  rec = ecg_record_view_get_record (view);
-  g_assert (rec != NULL);
-  ecg_plot_style_init (style, ecg_record_view_get_px_per_mm (view), dark);
-  ecg_plot_layout_12x1 (layout, 0, 0, rec->n_leads, rec->n_samples / rec->fs, style);
-  gtk_widget_translate_coordinates (GTK_WIDGET (view), GTK_WIDGET (window), 0, 0, ox, oy);
+  return n;
 }
+
+/* The largest difference between consecutive positions and step. */
+static double
+worst_spacing_error (const int *pos,
+                     int        n,
+                     double     step)
+{
+  double worst = 0;
+
+  for (int i = 1; i < n; i++)
+    worst = fmax (worst, fabs (pos[i] - pos[i - 1] - step));
+  return worst;
+}
+
+/* Mean y of the ink in column x between y0 and y1, or -1 when there is none. */
+static double
+ink_y (const Shot *shot,
+       int         x,
+       int         y0,
+       int         y1)
+{
+  double sum = 0;
+  int n = 0;
+
+  for (int y = MAX (y0, 0); y < MIN (y1, shot->height); y++)
+    if (is_ink (shot, x, y))
+      sum += y, n++;
+  return n ? sum / n : -1;
+}
+
+static double
+record_duration (const EcgRecord *rec)
+{
+  return rec->n_samples / rec->fs;
+}
+
+/* ---- the window ---- */
+
+static EcgRecordView *
+record_view (void)
+{
+  return ECG_RECORD_VIEW (gtk_widget_get_template_child (GTK_WIDGET (window), ECG_TYPE_WINDOW, "record_view"));
+}
+
+static const char *
+template_label_text (const char *name)
+{
+  return gtk_label_get_text (GTK_LABEL (gtk_widget_get_template_child (GTK_WIDGET (window), ECG_TYPE_WINDOW, name)));
+}
+
+/* The density the view should use: the monitor's, when it is believable. */
+static double
+expected_px_per_mm (void)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
+  GdkMonitor *monitor = gdk_display_get_monitor_at_surface (gdk_surface_get_display (surface), surface);
+  GdkRectangle geometry;
+  double px_per_mm;
+
+  if (monitor == NULL || gdk_monitor_get_width_mm (monitor) <= 0)
+    return ECG_PLOT_DEFAULT_PX_PER_MM;
+  gdk_monitor_get_geometry (monitor, &geometry);
+  px_per_mm = (double) geometry.width / gdk_monitor_get_width_mm (monitor);
+  printf ("#   monitor %d x %d px, %d x %d mm: %.3f px/mm\n", geometry.width, geometry.height,
+          gdk_monitor_get_width_mm (monitor), gdk_monitor_get_height_mm (monitor), px_per_mm);
+  return px_per_mm >= 2 && px_per_mm <= 20 ? px_per_mm : ECG_PLOT_DEFAULT_PX_PER_MM;
+}
+
+static void
+resize_window (int width,
+               int height)
+{
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  for (int i = 0; i < 100 && gtk_widget_get_width (GTK_WIDGET (window)) != width; i++)
+    iterate (20);
+  wait_for_paint (GTK_WIDGET (window));
+}
+
+/* Checks one wave peak of lead i against the pixels: the largest local
+ * extremum between 0.3 and 1 mV that is the largest deflection within 100 ms
+ * and whose neighbouring rows stay within 0.5 mV meanwhile (so no other trace
+ * comes near). The outermost ink around it must be where the paper speed and
+ * gain put the sample, within 2 px vertically (a gain 10% off moves a 1 mV peak
+ * by 3.8 px at 100%) and 4 px in time (the top of a T wave is broad). Returns whether such a peak was found. */
+static int
+check_peak (const Shot          *shot,
+            const EcgRecord     *rec,
+            size_t               i,
+            const EcgPlotRow    *row,
+            const EcgPlotLayout *layout,
+            double               px_per_s,
+            double               px_per_mv)
+{
+  const float *x = ecg_record_lead (rec, i);
+  size_t w = (size_t) (0.1 * rec->fs), best = SIZE_MAX;
+  double ex, ey, extreme = NAN, col_sum = 0;
+  int n_cols = 0, win = (int) ceil (4 * px_per_mv / 10);  /* 4 mm */
+
+  for (size_t s = w; s + w < rec->n_samples && s / rec->fs < layout->duration; s++)
+    {
+      gboolean ok = fabs (x[s]) >= 0.3 && fabs (x[s]) <= 1.0;
+
+      for (size_t k = s - w; k <= s + w && ok; k++)
+        ok = fabs (x[k]) <= fabs (x[s]) && (i == 0 || fabs (ecg_record_lead (rec, i - 1)[k]) < 0.5) &&
+             (i + 1 >= rec->n_leads || fabs (ecg_record_lead (rec, i + 1)[k]) < 0.5);
+      if (ok && (best == SIZE_MAX || fabs (x[s]) > fabs (x[best])))
+        best = s;
+    }
+  if (best == SIZE_MAX)
+    {
+      printf ("#   row %zu: no isolated peak to measure\n", i);
+      return 0;
+    }
+  ex = layout->trace_x + best / rec->fs * px_per_s;
+  ey = row->baseline - x[best] * px_per_mv;
+  /* the outermost ink within 8 px and 4 mm, and the columns that reach it */
+  for (int pass = 0; pass < 2; pass++)
+    for (int px = (int) ex - 8; px <= (int) ex + 8; px++)
+      for (int py = (int) fmax (ey - win, layout->rows_y); py <= (int) fmin (ey + win, layout->axis_y - 1); py++)
+        {
+          if (!is_ink (shot, px, py))
+            continue;
+          if (pass == 0 && (isnan (extreme) || (x[best] > 0 ? py < extreme : py > extreme)))
+            extreme = py;
+          if (pass == 1 && py == extreme)
+            col_sum += px, n_cols++;
+        }
+  CHECK_MSG (!isnan (extreme) && fabs (extreme - ey) <= 2.0 && fabs (col_sum / n_cols - ex) <= 4.0,
+             "row %zu: %.2f mV at %.3f s drawn at (%.1f, %.0f), expected (%.1f, %.1f)", i, x[best],
+             best / rec->fs, n_cols ? col_sum / n_cols : -1, extreme, ex, ey);
+  return 1;
+}
+
+/* Checks that the page in shot (a capture of the record view) is drawn at the
+ * scale the view reports: the 5 mm and 1 mm grid, the 1 mV × 200 ms pulses,
+ * every lead's trace where its samples say, and the lead names. */
+static void
+check_page (const Shot          *shot,
+            const EcgRecord     *rec,
+            const EcgPlotStyle  *style,
+            const EcgPlotLayout *layout)
+{
+  double unit = ecg_plot_scale_unit (&style->scale);
+  double px_per_s = style->scale.mm_per_s * unit, px_per_mv = style->scale.mm_per_mv * unit;
+  int trace_x0 = (int) ceil (layout->trace_x), trace_x1 = (int) floor (layout->trace_x + layout->trace_width);
+  int rows_y0 = (int) ceil (layout->rows_y), rows_y1 = (int) floor (layout->axis_y);
+  int pos[512], n, amplitude_rows = 0;
+  double worst;
+
+  CHECK_MSG (layout->width <= shot->width + 1 && layout->height <= shot->height + 1,
+             "page %.0f x %.0f, view %d x %d", layout->width, layout->height, shot->width, shot->height);
+
+  /* 5 mm lines, vertical and horizontal, at 5 mm × px/mm × zoom (± 1 px), found
+   * where no trace runs: vertical ones in the header and axis bands, horizontal
+   * ones in the margins left of the pulses and right of the traces */
+  Span bands[2] = { { (int) layout->y + 1, rows_y0 - 1 }, { rows_y1 + 1, (int) (layout->y + layout->height) - 1 } };
+  Span margins[2] = { { (int) layout->x + 1, (int) layout->pulse_x - 1 },
+                      { trace_x1 + 2, (int) (layout->x + layout->width) - 1 } };
+
+  n = find_lines (shot, &style->colors.grid_major, TRUE, trace_x0 - 2, trace_x1 + 2, bands, 2, pos, 512);
+  worst = worst_spacing_error (pos, n, 5 * unit);
+  printf ("#   %d vertical 5 mm lines, %.2f px apart (first at %d, t = 0 at %.1f), worst off by %.2f px\n", n,
+          n > 1 ? (double) (pos[n - 1] - pos[0]) / (n - 1) : 0.0, n ? pos[0] : -1, layout->trace_x, worst);
+  CHECK_MSG (n == (int) floor (layout->duration * style->scale.mm_per_s / 5 + 1e-9) + 1, "%d vertical 5 mm lines", n);
+  CHECK (worst <= 1.0);
+  CHECK (n > 0 && fabs (pos[0] - layout->trace_x) <= 1.0);  /* t = 0 on a 5 mm line */
+  n = find_lines (shot, &style->colors.grid_major, FALSE, rows_y0 - 1, rows_y1 + 1, margins, 2, pos, 512);
+  worst = worst_spacing_error (pos, n, 5 * unit);
+  printf ("#   %d horizontal 5 mm lines, worst off by %.2f px\n", n, worst);
+  CHECK_MSG (n == (int) layout->n_rows * ECG_PLOT_ROW_MM / 5 + 1, "%d horizontal 5 mm lines", n);
+  CHECK (worst <= 1.0);
+
+  /* four 1 mm lines inside each 5 mm square */
+  n = find_lines (shot, &style->colors.grid_minor, TRUE, (int) layout->trace_x + 1, (int) (layout->trace_x + 5 * unit) - 1,
+                  bands, 2, pos, 512);
+  CHECK_MSG (n == 4, "%d minor lines inside a 5 mm square", n);
+  CHECK (worst_spacing_error (pos, n, unit) <= 1.0);
+
+  for (size_t i = 0; i < layout->n_rows && i < rec->n_leads; i++)
+    {
+      EcgPlotRow row;
+      int band0, band1, covered = 0;
+      double base_y, top_y, rise = -1, fall = -1, mid;
+
+      ecg_plot_layout_row (layout, i, style, &row);
+      band0 = (int) row.y, band1 = (int) (row.y + row.height);
+
+      /* calibration pulse: 10 mm × zoom high, 5 mm × zoom (200 ms) wide */
+      base_y = ink_y (shot, (int) (row.pulse_x + 1.0 * unit), band0, band1);
+      top_y = ink_y (shot, (int) (row.pulse_x + 4.5 * unit), (int) (row.baseline - 12 * unit),
+                     (int) (row.baseline - 8 * unit));
+      mid = row.baseline - 5 * unit;
+      for (int px = (int) row.pulse_x; px < (int) row.trace_x; px++)
+        if (is_ink (shot, px, (int) mid))
+          {
+            if (rise < 0)
+              rise = px;
+            fall = px;
+          }
+      CHECK_MSG (fabs (base_y - row.baseline) <= 1.0 && fabs (base_y - top_y - 10 * unit) <= 1.5,
+                 "row %zu: pulse from y %.1f to %.1f, expected %.1f px high", i, base_y, top_y, 10 * unit);
+      CHECK_MSG (fabs (fall - rise - 5 * unit) <= 2.0, "row %zu: pulse %.0f px wide, expected %.1f", i,
+                 fall - rise, 5 * unit);
+
+      /* the trace runs across the whole row */
+      for (int px = trace_x0 + 1; px < trace_x1 - 1; px++)
+        {
+          gboolean ink = FALSE;
+
+          for (int py = band0; py < band1 && !ink; py++)
+            ink = is_ink (shot, px, py);
+          covered += ink;
+        }
+      CHECK_MSG (covered >= 0.95 * (trace_x1 - trace_x0 - 2), "row %zu: trace in %d of %d columns", i, covered,
+                 trace_x1 - trace_x0 - 2);
+
+      /* and a wave's peak is where 25 mm/s and 10 mm/mV put it */
+      amplitude_rows += check_peak (shot, rec, i, &row, layout, px_per_s, px_per_mv);
+    }
+  CHECK_MSG (amplitude_rows >= 8, "peak position checked in %d rows", amplitude_rows);
+
+  /* lead names on their plates (which hide the trace beneath): ink there, and
+   * more of it for "aVR" than for "I" */
+  {
+    cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
+    cairo_t *cr = cairo_create (surface);
+    int ink_of[12] = { 0 };
+    double h = ecg_plot_label_height (style);
+
+    for (size_t i = 0; i < layout->n_rows && i < rec->n_leads && i < 12; i++)
+      {
+        EcgPlotRow row;
+        double w = ecg_plot_label_width (cr, rec->leads[i].name, style);
+
+        ecg_plot_layout_row (layout, i, style, &row);
+        for (int y = (int) row.label_y; y < (int) (row.label_y + h); y++)
+          for (int x = (int) row.label_x; x < (int) (row.label_x + w); x++)
+            ink_of[i] += is_ink (shot, x, y);
+        CHECK_MSG (ink_of[i] > 5, "label of row %zu has %d dark pixels", i, ink_of[i]);
+      }
+    CHECK_MSG (ink_of[3] > 2 * ink_of[0], "\"aVR\" has %d dark pixels, \"I\" %d", ink_of[3], ink_of[0]);
+    cairo_destroy (cr);
+    cairo_surface_destroy (surface);
+  }
+
+  /* the scale, printed in the top right corner of the header */
+  {
+    int ink = 0;
+
+    for (int y = (int) layout->y; y < (int) (layout->y + layout->header_height); y++)
+      for (int x = (int) (layout->x + layout->width - 30 * unit); x < (int) (layout->x + layout->width); x++)
+        ink += is_ink (shot, x, y);
+    CHECK_MSG (ink > 50, "%d dark pixels where the scale is printed", ink);
+  }
+}
+
+/* ---- tests ---- */
 
 static void
 test_demo_shows_twelve_calibrated_leads (void)
 {
   g_autofree char *demo = ecg_application_find_demo ();
   g_autoptr(GError) error = NULL;
+  g_auto(Shot) win_shot = { 0 };
+  g_auto(Shot) shot = { 0 };
+  EcgRecordView *view = record_view ();
   EcgPlotStyle style;
   EcgPlotLayout layout;
-  double ox, oy;
 
   SKIP_IF (demo == NULL, "no demo dataset");
   CHECK (ecg_window_open_dataset (window, demo, &error));
-  iterate (500);
+  CHECK (wait_for_paint (GTK_WIDGET (window)));
   CHECK (ecg_window_get_error (window) == NULL);
   CHECK (ecg_window_get_record_index (window) == 0);
+  CHECK_MSG (strstr (template_label_text ("subtitle"), "demo.h5") != NULL, "subtitle \"%s\"",
+             template_label_text ("subtitle"));
+  SKIP_IF (!ecg_record_view_get_page (view, &style, &layout), "no record shown");
 
-  page_geometry (&style, &layout, &ox, &oy, FALSE);
-  Shot shot = capture ("ui-12x1.png");
-  printf ("#   %.3f px/mm, page %.0f x %.0f at (%.0f, %.0f) in a %d x %d window\n", style.scale.px_per_mm,
-          layout.width, layout.height, ox, oy, shot.width, shot.height);
-  CHECK (oy + layout.height <= shot.height && ox + layout.width <= shot.width);
+  /* true size when the page fits the view's width (it does at 96 dpi), else fitted */
+  {
+    EcgPlotStyle true_style;
+    EcgPlotLayout true_layout;
+    double fit;
 
-  /* 5 mm lines: columns whose pixels are mostly the major grid colour, along
-   * the time-axis band where no trace runs */
-  double major = 5 * ecg_plot_scale_unit (&style.scale);
-  int y0 = (int) (oy + layout.rows_y + 1), y1 = (int) (oy + layout.axis_y - 1);
-  int last = -1, n_gaps = 0;
-  double gap_sum = 0, gap_max_err = 0;
-  for (int x = (int) (ox + layout.trace_x - 2); x < (int) (ox + layout.trace_x + layout.trace_width); x++)
-    {
-      int hits = 0;
-      for (int y = y0; y < y1; y++)
-        {
-          double rgb[3];
-          pixel (&shot, x, y, rgb);
-          hits += near_color (rgb, &style.colors.grid_major, 0.08);
-        }
-      if (hits > (y1 - y0) / 2)
-        {
-          if (last >= 0 && x - last > 2)
-            {
-              gap_sum += x - last;
-              gap_max_err = fmax (gap_max_err, fabs (x - last - major));
-              n_gaps++;
-            }
-          last = x;
-        }
-    }
-  printf ("#   %d major grid gaps, mean %.2f px, expected %.2f px (5 mm), worst off by %.2f px\n", n_gaps,
-          n_gaps ? gap_sum / n_gaps : 0, major, gap_max_err);
-  CHECK (n_gaps >= 45); /* 10 s at 25 mm/s = 250 mm = 50 squares */
-  CHECK (gap_max_err <= 1.0);
+    CHECK_NEAR (ecg_record_view_get_px_per_mm (view), expected_px_per_mm (), 1e-9);
+    ecg_plot_style_init (&true_style, expected_px_per_mm (), FALSE);
+    ecg_plot_layout_12x1 (&true_layout, 0, 0, 12, record_duration (ecg_record_view_get_record (view)),
+                          &true_style);
+    fit = gtk_widget_get_width (GTK_WIDGET (view)) / true_layout.width;
+    CHECK_NEAR (ecg_record_view_get_zoom (view), CLAMP (fit, ECG_RECORD_VIEW_MIN_ZOOM, 1.0), 1e-9);
+  }
+  CHECK (ecg_record_view_get_record (view)->n_leads == 12);
 
-  /* a dark trace in each of the 12 rows, right of the label */
-  for (size_t i = 0; i < 12; i++)
-    {
-      EcgPlotRow row;
-      int dark = 0;
+  win_shot = capture (GTK_WIDGET (window), "ui-12x1.png");
+  shot = capture (GTK_WIDGET (view), "ui-12x1-page.png");
+  printf ("#   %.3f px/mm, zoom %.2f, page %.0f x %.0f in a %d x %d window\n", style.scale.px_per_mm,
+          style.scale.zoom, layout.width, layout.height, win_shot.width, win_shot.height);
+  check_page (&shot, ecg_record_view_get_record (view), &style, &layout);
+}
 
-      ecg_plot_layout_row (&layout, i, &style, &row);
-      for (int y = (int) (oy + row.y); y < (int) (oy + row.y + row.height); y++)
-        for (int x = (int) (ox + row.trace_x + 15 * ecg_plot_scale_unit (&style.scale)); x < (int) (ox + layout.trace_x + layout.trace_width); x += 2)
-          {
-            double rgb[3];
-            pixel (&shot, x, y, rgb);
-            dark += luminance (rgb) < 0.3;
-          }
-      CHECK_MSG (dark > 200, "row %zu has %d trace pixels", i, dark);
-    }
+static void
+test_narrow_window_shrinks_the_page_and_says_so (void)
+{
+  EcgRecordView *view = record_view ();
+  EcgPlotStyle style, before_style;
+  EcgPlotLayout layout, before_layout;
+  g_auto(Shot) shot = { 0 };
+  int old_width = gtk_widget_get_width (GTK_WIDGET (window)), old_height = gtk_widget_get_height (GTK_WIDGET (window));
+  char scale[96];
 
-  /* each row's lead name sits on a plate at its label position */
-  for (size_t i = 0; i < 12; i++)
-    {
-      EcgPlotRow row;
-      int ink = 0;
-      double h = ecg_plot_label_height (&style);
+  SKIP_IF (!ecg_record_view_get_page (view, &before_style, &before_layout), "no record shown");
+  resize_window (700, 700);
+  CHECK (ecg_record_view_get_page (view, &style, &layout));
+  printf ("#   window %d px wide: view %d px, zoom %.3f\n", gtk_widget_get_width (GTK_WIDGET (window)),
+          gtk_widget_get_width (GTK_WIDGET (view)), ecg_record_view_get_zoom (view));
+  CHECK (ecg_record_view_get_zoom (view) < 0.75);
+  CHECK_NEAR (layout.width, gtk_widget_get_width (GTK_WIDGET (view)), 1.0);  /* fits the width */
+  ecg_plot_scale_format (&style.scale, scale, sizeof scale);
+  printf ("#   printed scale: %s\n", scale);
+  CHECK (strstr (scale, "%)") != NULL && strstr (scale, "25 mm/s") == NULL);
 
-      ecg_plot_layout_row (&layout, i, &style, &row);
-      for (int y = (int) (oy + row.label_y); y < (int) (oy + row.label_y + h); y++)
-        for (int x = (int) (ox + row.label_x); x < (int) (ox + row.label_x + 3 * h); x++)
-          {
-            double rgb[3];
-            pixel (&shot, x, y, rgb);
-            ink += luminance (rgb) < 0.4;
-          }
-      CHECK_MSG (ink > 5, "label of row %zu has %d dark pixels", i, ink);
-    }
-  g_free (shot.data);
+  g_free (capture (GTK_WIDGET (window), "ui-12x1-narrow.png").data);
+  shot = capture (GTK_WIDGET (view), NULL);
+  check_page (&shot, ecg_record_view_get_record (view), &style, &layout);
+
+  resize_window (old_width, old_height);
+  CHECK_NEAR (ecg_record_view_get_zoom (view), before_style.scale.zoom, 1e-12);
 }
 
 /* A real key press: XTest makes the X server deliver it as if typed. */
 static void
-press_key (KeySym keysym)
+press_key (KeySym   keysym,
+           gboolean control)
 {
   GdkDisplay *display = gtk_widget_get_display (GTK_WIDGET (window));
   Display *xdisplay = gdk_x11_display_get_xdisplay (display);
   Window xid = gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window)));
   KeyCode code = XKeysymToKeycode (xdisplay, keysym);
+  KeyCode ctrl = XKeysymToKeycode (xdisplay, XK_Control_L);
 
   XSetInputFocus (xdisplay, xid, RevertToParent, CurrentTime);
+  if (control)
+    XTestFakeKeyEvent (xdisplay, ctrl, True, 0);
   XTestFakeKeyEvent (xdisplay, code, True, 0);
   XTestFakeKeyEvent (xdisplay, code, False, 0);
+  if (control)
+    XTestFakeKeyEvent (xdisplay, ctrl, False, 0);
   XFlush (xdisplay);
   iterate (300);
+}
+
+static gboolean
+can_press_keys (void)
+{
+  int event, error, major, minor;
+  GdkDisplay *display = gtk_widget_get_display (GTK_WIDGET (window));
+
+  return GDK_IS_X11_DISPLAY (display) &&
+         XTestQueryExtension (gdk_x11_display_get_xdisplay (display), &event, &error, &major, &minor);
 }
 
 static void
 test_keys_move_between_records (void)
 {
-  SKIP_IF (!GDK_IS_X11_DISPLAY (gtk_widget_get_display (GTK_WIDGET (window))), "not an X11 display");
-  SKIP_IF (ecg_window_get_record_index (window) != 0, "the demo did not open");
-  Shot before = capture (NULL);
+  g_auto(Shot) before = { 0 };
+  g_auto(Shot) after = { 0 };
 
-  press_key (XK_j);
+  SKIP_IF (!can_press_keys (), "no X11 display with XTest");
+  SKIP_IF (ecg_record_view_get_record (record_view ()) == NULL, "the demo did not open");
+  CHECK (ecg_window_get_record_index (window) == 0);
+  before = capture (GTK_WIDGET (record_view ()), NULL);
+
+  press_key (XK_j, FALSE);
   CHECK_MSG (ecg_window_get_record_index (window) == 1, "record %zu after j", ecg_window_get_record_index (window));
-  iterate (200);
-  Shot after = capture ("ui-12x1-record2.png");
+  CHECK (strstr (template_label_text ("subtitle"), "(2 of ") != NULL);
+  wait_for_paint (GTK_WIDGET (window));
+  after = capture (GTK_WIDGET (window), "ui-12x1-record2.png");
+  shot_clear (&after);
+  after = capture (GTK_WIDGET (record_view ()), NULL);
   CHECK (before.width == after.width && before.height == after.height &&
          memcmp (before.data, after.data, before.stride * before.height) != 0);
-  press_key (XK_j);
-  press_key (XK_k);
+  press_key (XK_j, FALSE);
+  press_key (XK_k, FALSE);
   CHECK (ecg_window_get_record_index (window) == 1);
-  press_key (XK_k);
-  press_key (XK_k); /* at the first record, k does nothing */
+  press_key (XK_k, FALSE);
+  press_key (XK_k, FALSE);  /* at the first record, k does nothing */
   CHECK (ecg_window_get_record_index (window) == 0);
-  g_free (before.data);
-  g_free (after.data);
 }
 
 static void
 test_bad_file_is_reported_in_the_banner (void)
 {
-  const char *path = g_build_filename (test_tmpdir (), "not-a-dataset.h5", NULL);
+  g_autofree char *path = g_build_filename (test_tmpdir (), "not-a-dataset.h5", NULL);
+  g_autofree char *missing = g_build_filename (test_tmpdir (), "no-such-file.h5", NULL);
+  GtkRevealer *banner = GTK_REVEALER (gtk_widget_get_template_child (GTK_WIDGET (window), ECG_TYPE_WINDOW, "banner"));
   g_autoptr(GError) error = NULL;
   gsize shown = ecg_window_get_record_index (window);
+  const EcgRecord *before = ecg_record_view_get_record (record_view ());
 
-  g_file_set_contents (path, "plain text", -1, NULL);
+  g_file_set_contents (path, "plain text, not HDF5", -1, NULL);
   CHECK (!ecg_window_open_dataset (window, path, &error));
-  CHECK (error != NULL && g_error_matches (error, g_quark_from_static_string ("ecg-core-error-quark"), -2));
-  iterate (300);
-  CHECK (ecg_window_get_error (window) != NULL && strstr (ecg_window_get_error (window), "not-a-dataset.h5") &&
-         strstr (ecg_window_get_error (window), "not an HDF5 file"));
+  CHECK_MSG (g_error_matches (error, ECG_CORE_ERROR, ECG_ERR_FORMAT), "%s", error ? error->message : "no error");
+  for (int i = 0; i < 100 && !gtk_revealer_get_child_revealed (banner); i++)
+    iterate (20);
+  wait_for_paint (GTK_WIDGET (window));
+  CHECK (gtk_revealer_get_child_revealed (banner) && gtk_widget_get_mapped (GTK_WIDGET (banner)));
+  CHECK_MSG (ecg_window_get_error (window) != NULL && strstr (ecg_window_get_error (window), "not-a-dataset.h5"),
+             "banner: %s", ecg_window_get_error (window));
+  /* the window stays up with the record it showed */
   CHECK (gtk_widget_get_visible (GTK_WIDGET (window)));
   CHECK (ecg_window_get_record_index (window) == shown);
-  g_free (capture ("ui-error-banner.png").data);
-  g_free ((char *) path);
+  CHECK (ecg_record_view_get_record (record_view ()) == before);
+  g_free (capture (GTK_WIDGET (window), "ui-error-banner.png").data);
+
+  g_clear_error (&error);
+  CHECK (!ecg_window_open_dataset (window, missing, &error));
+  CHECK_MSG (error != NULL && error->domain == ECG_CORE_ERROR && strstr (error->message, "no-such-file.h5"), "%s",
+             error ? error->message : "no error");
+  CHECK (ecg_window_get_error (window) != NULL && strstr (ecg_window_get_error (window), "no-such-file.h5"));
+
+  /* the banner's close button dismisses it */
+  CHECK (gtk_widget_activate_action (GTK_WIDGET (window), "win.dismiss-banner", NULL));
+  CHECK (ecg_window_get_error (window) == NULL);
 }
 
 static void
 test_dark_style_is_legible (void)
 {
-  g_autofree char *demo = ecg_application_find_demo ();
+  EcgRecordView *view = record_view ();
   EcgPlotStyle style;
   EcgPlotLayout layout;
-  double ox, oy;
+  g_auto(Shot) shot = { 0 };
+  int bright = 0, n = 0;
+
+  SKIP_IF (ecg_record_view_get_record (view) == NULL, "the demo did not open");
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
+  wait_for_paint (GTK_WIDGET (window));
+  CHECK (ecg_record_view_get_page (view, &style, &layout));
+  g_free (capture (GTK_WIDGET (window), "ui-12x1-dark.png").data);
+  shot = capture (GTK_WIDGET (view), "ui-12x1-dark-page.png");
+
+  CHECK_MSG (luminance_at (&shot, (int) layout.x + 2, (int) layout.rows_y + 2) < 0.2, "paper luminance %.2f",
+             luminance_at (&shot, (int) layout.x + 2, (int) layout.rows_y + 2));
+  CHECK (is_color (&shot, (int) layout.x + 2, (int) layout.rows_y + 2, &style.colors.paper));
+  for (size_t i = 0; i < layout.n_rows; i++)
+    {
+      EcgPlotRow row;
+      int row_bright = 0;
+
+      ecg_plot_layout_row (&layout, i, &style, &row);
+      for (int y = (int) row.y; y < (int) (row.y + row.height); y++)
+        for (int x = (int) layout.trace_x; x < (int) (layout.trace_x + layout.trace_width); x += 2)
+          {
+            row_bright += luminance_at (&shot, x, y) > 0.7;
+            n++;
+          }
+      CHECK_MSG (row_bright > 100, "row %zu: %d bright trace pixels on dark paper", i, row_bright);
+      bright += row_bright;
+    }
+  printf ("#   %d of %d sampled pixels are bright trace on dark paper\n", bright, n);
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
+  wait_for_paint (GTK_WIDGET (window));
+}
+
+static void
+test_application_opens_files_in_windows (void)
+{
+  g_autofree char *demo = ecg_application_find_demo ();
+  g_autoptr(GFile) file = NULL;
+  GList *windows;
+  EcgWindow *opened;
 
   SKIP_IF (demo == NULL, "no demo dataset");
-  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
-  CHECK (ecg_window_open_dataset (window, demo, NULL));
-  iterate (500);
-  page_geometry (&style, &layout, &ox, &oy, TRUE);
-  Shot shot = capture ("ui-12x1-dark.png");
-  double paper[3], sum = 0;
-  int bright = 0, n = 0;
-  pixel (&shot, (int) (ox + layout.x + 2), (int) (oy + layout.rows_y + 2), paper);
-  CHECK_MSG (luminance (paper) < 0.2, "paper luminance %.2f", luminance (paper));
-  for (int y = (int) (oy + layout.rows_y); y < (int) (oy + layout.axis_y) && y < shot.height; y++)
-    for (int x = (int) (ox + layout.trace_x); x < (int) (ox + layout.trace_x + layout.trace_width); x += 3)
-      {
-        double rgb[3];
-        pixel (&shot, x, y, rgb);
-        sum += luminance (rgb);
-        bright += luminance (rgb) > 0.7;
-        n++;
-      }
-  CHECK_MSG (bright > 2000, "%d bright trace pixels on dark paper (mean %.2f)", bright, sum / n);
-  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
-  g_free (shot.data);
+  file = g_file_new_for_path (demo);
+  g_application_open (G_APPLICATION (app), &file, 1, "");
+  iterate (200);
+  windows = gtk_application_get_windows (GTK_APPLICATION (app));
+  CHECK (g_list_length (windows) == 2);
+  opened = ECG_WINDOW (windows->data);  /* the most recently focused first */
+  CHECK (opened != window);
+  CHECK (ecg_window_get_error (opened) == NULL);
+  CHECK (ecg_window_get_record_index (opened) == 0);
+  gtk_window_destroy (GTK_WINDOW (opened));
+  iterate (100);
+  CHECK (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))) == 1);
+}
+
+static void
+test_ctrl_q_closes_every_window (void)
+{
+  GtkWidget *watched = GTK_WIDGET (window);
+
+  SKIP_IF (!can_press_keys (), "no X11 display with XTest");
+  g_object_add_weak_pointer (G_OBJECT (watched), (gpointer *) &watched);
+  press_key (XK_q, TRUE);
+  for (int i = 0; i < 50 && watched != NULL; i++)
+    iterate (20);
+  CHECK_MSG (watched == NULL, "the window is still there after Ctrl+Q");
+  CHECK (gtk_application_get_windows (GTK_APPLICATION (app)) == NULL);
+  if (watched != NULL)
+    g_object_remove_weak_pointer (G_OBJECT (watched), (gpointer *) &watched);
+  else
+    window = NULL;
 }
 
 int
-main (int argc, char *argv[])
+main (int   argc,
+      char *argv[])
 {
   if (!gtk_init_check ())
     {
@@ -300,16 +727,21 @@ main (int argc, char *argv[])
   app = ecg_application_new ();
   g_application_register (G_APPLICATION (app), NULL, NULL);
   window = ecg_window_new (app);
-  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 1060);
+  /* fits the default 1280 × 1024 screen of xvfb-run; the page scrolls */
+  gtk_window_set_default_size (GTK_WINDOW (window), 1200, 900);
   gtk_window_present (GTK_WINDOW (window));
-  iterate (500);
+  wait_for_paint (GTK_WIDGET (window));
 
   RUN (test_demo_shows_twelve_calibrated_leads);
+  RUN (test_narrow_window_shrinks_the_page_and_says_so);
   RUN (test_keys_move_between_records);
   RUN (test_bad_file_is_reported_in_the_banner);
   RUN (test_dark_style_is_legible);
+  RUN (test_application_opens_files_in_windows);
+  RUN (test_ctrl_q_closes_every_window);  /* last: it closes the window */
 
-  gtk_window_destroy (GTK_WINDOW (window));
+  if (window != NULL)
+    gtk_window_destroy (GTK_WINDOW (window));
   iterate (100);
   g_object_unref (app);
   return test_done ();

@@ -382,6 +382,28 @@ ecg_plot_label_height (const EcgPlotStyle *style)
   return text_size (style, LABEL_MM);
 }
 
+static void
+set_label_font (cairo_t            *cr,
+                const EcgPlotStyle *style)
+{
+  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+  cairo_set_font_size (cr, ecg_plot_label_height (style) / 0.72);  /* cap height of sans ≈ 0.72 em */
+}
+
+double
+ecg_plot_label_width (cairo_t            *cr,
+                      const char         *text,
+                      const EcgPlotStyle *style)
+{
+  cairo_text_extents_t ext;
+
+  cairo_save (cr);
+  set_label_font (cr, style);
+  cairo_text_extents (cr, text, &ext);
+  cairo_restore (cr);
+  return ext.x_advance;
+}
+
 void
 ecg_plot_draw_label (cairo_t            *cr,
                      const char         *text,
@@ -391,20 +413,16 @@ ecg_plot_draw_label (cairo_t            *cr,
 {
   double cap = ecg_plot_label_height (style);
   double pad = 0.3 * cap;
-  cairo_text_extents_t ext;
 
   if (!text || !*text)
     return;
   cairo_save (cr);
-  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-  cairo_set_font_size (cr, cap / 0.72);  /* cap height of sans fonts ≈ 0.72 em */
-  cairo_text_extents (cr, text, &ext);
-
-  cairo_rectangle (cr, x - pad, y - pad, ext.x_advance + 2 * pad, cap + 2 * pad);
+  cairo_rectangle (cr, x - pad, y - pad, ecg_plot_label_width (cr, text, style) + 2 * pad, cap + 2 * pad);
   set_color (cr, &style->colors.paper, 0.85);
   cairo_fill (cr);
 
   cairo_move_to (cr, x, y + cap);
+  set_label_font (cr, style);
   set_color (cr, &style->colors.text, 1.0);
   cairo_show_text (cr, text);
   cairo_restore (cr);
@@ -488,8 +506,8 @@ draw_header (cairo_t             *cr,
   char left[160], scale[96];
   cairo_text_extents_t ext;
 
-  snprintf (left, sizeof left, "%s%s%g Hz \u00b7 %.1f s",
-            rec->id, rec->id[0] ? " \u00b7 " : "", rec->fs,
+  snprintf (left, sizeof left, "%s%s%s%g Hz \u00b7 %.1f s",
+            rec->id[0] ? "Record " : "", rec->id, rec->id[0] ? " \u00b7 " : "", rec->fs,
             rec->fs > 0 ? rec->n_samples / rec->fs : 0.0);
   ecg_plot_scale_format (&style->scale, scale, sizeof scale);
 

@@ -146,6 +146,12 @@ void ecg_plot_draw_label (cairo_t            *cr,
  * padding), for callers that need to know where labels are. */
 double ecg_plot_label_height (const EcgPlotStyle *style);
 
+/* Width of a lead name as ecg_plot_draw_label draws it (the plate reaches a
+ * further 0.3 label heights on each side). */
+double ecg_plot_label_width (cairo_t            *cr,
+                             const char         *text,
+                             const EcgPlotStyle *style);
+
 /* Calibration pulse, trace of lead l between t0 and t1, and its name, in row. */
 void ecg_plot_draw_lead (cairo_t            *cr,
                          const EcgRecord    *rec,
