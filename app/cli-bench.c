@@ -1,18 +1,25 @@
-/* `ecglens-cli bench --io`: import speed at 100 and 500 Hz, dataset size against
- * the raw WFDB bytes, the time to open a 21,799-record dataset (PTB-XL's size,
- * made with synth) and to read a random record. */
+/* `ecglens-cli bench`: for each model kind, training windows per second and the
+ * time to score a 10 s record at 100 Hz (one thread unless --threads);
+ * with --io, import speed at 100 and 500 Hz, dataset size against the raw WFDB
+ * bytes, the time to open a 21,799-record dataset (PTB-XL's size, made with
+ * synth) and to read a random record. */
 #include "cli-bench.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "dataset.h"
+#include "nn/gemm.h"
 #include "ptbxl.h"
+#include "rng.h"
+#include "score.h"
 #include "synth.h"
+#include "train.h"
 
 enum { PTBXL_RECORDS = 21799, READS = 2000, OPENS = 7 };
 
@@ -112,12 +119,126 @@ static int bench_open_read(const char *path, double *open_ms, double *read_ms, E
     return status;
 }
 
+/* ---- models ---- */
+
+typedef struct {
+    double train_windows_per_s, infer_ms_per_record;
+} ModelResult;
+
+/* Training steps on random windows for about seconds, after one warm-up step. */
+static int bench_train(const EcgModelConfig *cfg, size_t threads, size_t B, double seconds, double *windows_per_s,
+                       EcgError *err)
+{
+    EcgTrainer *t;
+    int status = ecg_trainer_new(cfg, threads, B, cfg->window, 1e-3, 1.0, 1, &t, err);
+    if (status != ECG_OK)
+        return status;
+    EcgRng rng;
+    ecg_rng_init(&rng, 7);
+    float *x = ecg_trainer_batch(t); // (B, T, 12)
+    for (size_t i = 0; i < B * cfg->window * 12; i++)
+        x[i] = (float)ecg_rng_normal(&rng);
+    EcgModelLoss loss;
+    status = ecg_trainer_step(t, B, 1.0, &loss, err);
+    size_t steps = 0;
+    double t0 = now_s();
+    while (status == ECG_OK && (now_s() - t0 < seconds || steps < 2)) {
+        status = ecg_trainer_step(t, B, 1.0, &loss, err);
+        steps++;
+    }
+    *windows_per_s = (double)(steps * B) / (now_s() - t0);
+    ecg_trainer_free(t);
+    return status;
+}
+
+/* Median time to score a synthetic 10 s record at 100 Hz (preprocessing included). */
+static int bench_infer(const EcgModelConfig *cfg, double seconds, double *ms, EcgError *err)
+{
+    enum { MAX_RUNS = 1000 };
+    EcgModel *m;
+    EcgRecord rec;
+    size_t *peaks = NULL, n_peaks;
+    int status = ecg_model_new(cfg, &m, err);
+    if (status != ECG_OK)
+        return status;
+    ecg_model_init_weights(m, 1);
+    if ((status = ecg_synth_record(ECG_SYNTH_NORMAL, 100.0, 10.0, 1, &rec, &peaks, &n_peaks, err)) != ECG_OK) {
+        ecg_model_free(m);
+        return status;
+    }
+    free(peaks);
+    static double times[MAX_RUNS];
+    size_t runs = 0;
+    double start = now_s();
+    while (status == ECG_OK && runs < MAX_RUNS && (now_s() - start < seconds || runs < 5)) {
+        EcgRecordScore score;
+        double t0 = now_s();
+        status = ecg_score_record(m, NULL, &rec, false, &score, err);
+        times[runs++] = (now_s() - t0) * 1e3;
+        ecg_record_score_clear(&score);
+    }
+    for (size_t i = 1; i < runs; i++) /* insertion sort for the median */
+        for (size_t j = i; j > 0 && times[j] < times[j - 1]; j--) {
+            double tmp = times[j];
+            times[j] = times[j - 1];
+            times[j - 1] = tmp;
+        }
+    *ms = times[runs / 2];
+    ecg_record_clear(&rec);
+    ecg_model_free(m);
+    return status;
+}
+
+static int bench_models(const char *only, size_t threads, size_t window, size_t batch, double seconds, bool json)
+{
+    EcgError err = {0};
+    int first = 1;
+    if (json)
+        printf("{\"kernels\": \"%s\", \"threads\": %zu, \"window\": %zu, \"batch\": %zu, \"results\": {",
+               ecg_gemm_kernels(), threads, window, batch);
+    else
+        printf("BLAS kernels %s, %zu thread%s, window %zu, batch %zu\n", ecg_gemm_kernels(), threads,
+               threads == 1 ? "" : "s", window, batch);
+    for (int k = 0; k < ECG_MODEL_N_KINDS; k++) {
+        const EcgModelKindInfo *info = ecg_model_kind_info((EcgModelKind)k);
+        if (only && strcmp(only, info->name) != 0)
+            continue;
+        EcgModelConfig cfg;
+        ecg_model_config_default(&cfg, (EcgModelKind)k);
+        cfg.window = window;
+        ModelResult r;
+        if (bench_train(&cfg, threads, batch, seconds, &r.train_windows_per_s, &err) != ECG_OK ||
+            bench_infer(&cfg, seconds / 2, &r.infer_ms_per_record, &err) != ECG_OK) {
+            fprintf(stderr, "ecglens-cli: %s\n", err.message);
+            return 1;
+        }
+        if (json)
+            printf("%s\"%s\": {\"train_windows_per_s\": %.2f, \"infer_ms_per_record\": %.4f}", first ? "" : ", ",
+                   info->name, r.train_windows_per_s, r.infer_ms_per_record);
+        else
+            printf("%-16s train %9.1f windows/s   score a 10 s record %8.3f ms\n", info->name,
+                   r.train_windows_per_s, r.infer_ms_per_record);
+        fflush(stdout);
+        first = 0;
+    }
+    if (json)
+        printf("}}\n");
+    return 0;
+}
+
 int cli_bench(int argc, char **argv)
 {
     gboolean io = FALSE, json = FALSE;
-    g_autofree char *ptbxl_dir = NULL, *big = NULL;
+    g_autofree char *ptbxl_dir = NULL, *big = NULL, *model = NULL;
+    int threads = 1, window = 256, batch = 32;
+    double seconds = 3;
     GOptionEntry entries[] = {
-        {"io", 0, 0, G_OPTION_ARG_NONE, &io, "Measure import, dataset size, open and read", NULL},
+        {"model", 0, 0, G_OPTION_ARG_STRING, &model, "Only this kind: cae, vae_bilstm or vae_bilstm_mha", "KIND"},
+        {"threads", 0, 0, G_OPTION_ARG_INT, &threads, "Training threads (default 1)", "N"},
+        {"window", 0, 0, G_OPTION_ARG_INT, &window, "Window samples (default 256)", "T"},
+        {"batch", 0, 0, G_OPTION_ARG_INT, &batch, "Windows per batch (default 32)", "B"},
+        {"seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds, "Time per measurement (default 3)", "S"},
+        {"io", 0, 0, G_OPTION_ARG_NONE, &io, "Measure import, dataset size, open and read instead", NULL},
         {"ptbxl", 0, 0, G_OPTION_ARG_FILENAME, &ptbxl_dir, "PTB-XL folder (default ../shared/ptbxl)", "DIR"},
         {"big", 0, 0, G_OPTION_ARG_FILENAME, &big,
          "21,799-record dataset to open (made with synth at 100 Hz if missing; default in the temp dir)", "FILE"},
@@ -132,8 +253,13 @@ int cli_bench(int argc, char **argv)
         return 2;
     }
     if (!io) {
-        fprintf(stderr, "ecglens-cli: bench needs --io (model benchmarks come with the neural core)\n");
-        return 2;
+        if (threads < 1 || window < 8 || batch < 1 || (model && ecg_model_kind_from_name(model) < 0)) {
+            fprintf(stderr, "ecglens-cli: bench needs --threads >= 1, --window >= 8, --batch >= 1 and a known --model\n");
+            return 2;
+        }
+        /* one thread means one: no BLAS threads either */
+        ecg_gemm_set_threads(1);
+        return bench_models(model, (size_t)threads, (size_t)window, (size_t)batch, seconds, json);
     }
     if (!ptbxl_dir)
         ptbxl_dir = g_strdup("../shared/ptbxl");

@@ -4,6 +4,7 @@
  *   ecglens-cli info FILE.h5 | RECORD.hea
  *   ecglens-cli synth -n N -o demo.h5 [--fs HZ] [--seed S]
  *   ecglens-cli peaks RECORD.hea [--lead NAME]
+ *   ecglens-cli train | score | eval ...   (see cli-model.c)
  *   ecglens-cli bench --io [--ptbxl DIR] [--json]
  */
 #include <glib.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli-bench.h"
+#include "cli-model.h"
 #include "dataset.h"
 #include "ecg-blas-kernels.h"
 #include "dsp.h"
@@ -317,7 +319,10 @@ static const struct {
     {"info", cmd_info, "summarise a dataset or check a WFDB record"},
     {"synth", cmd_synth, "generate a synthetic 12-lead dataset"},
     {"peaks", cmd_peaks, "print detected R-peak sample indices"},
-    {"bench", cli_bench, "measure import, open and read speed"},
+    {"train", cli_train, "train a model"},
+    {"score", cli_score, "score a dataset or one record's windows"},
+    {"eval", cli_eval, "evaluate a model on the test fold"},
+    {"bench", cli_bench, "measure speed"},
 };
 
 static int usage(FILE *f)

@@ -185,39 +185,9 @@ int ecg_dataset_open(const char *path, EcgDataset **out, EcgError *err)
         ds->text[c] = H5I_INVALID_HID;
     hid_t records = H5I_INVALID_HID;
     int status = ECG_OK;
-    char format[64] = "";
-    long version = 0;
 
-    if (H5Fis_hdf5(path) <= 0) {
-        FILE *f = fopen(path, "rb");
-        status = f ? ecg_fail(err, ECG_ERR_FORMAT, "%s: not an HDF5 file", path)
-                   : ecg_fail(err, ECG_ERR_IO, "%s: cannot open", path);
-        if (f)
-            fclose(f);
+    if ((status = ecg_h5_open_format(path, FORMAT_NAME, DATASET_VERSION, "dataset", &ds->file, err)) != ECG_OK)
         goto fail;
-    }
-    ds->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (ds->file < 0) {
-        status = ecg_fail(err, ECG_ERR_IO, "%s: cannot open the HDF5 file", path);
-        goto fail;
-    }
-    if (H5Aexists(ds->file, "format") <= 0) {
-        status = ecg_fail(err, ECG_ERR_FORMAT, "%s: not an ecglens dataset (no 'format' attribute on /)", path);
-        goto fail;
-    }
-    if ((status = ecg_h5_read_attr_string(ds->file, "format", format, sizeof format, path, err)) != ECG_OK)
-        goto fail;
-    if (strcmp(format, FORMAT_NAME) != 0) {
-        status = ecg_fail(err, ECG_ERR_FORMAT, "%s: not an ecglens dataset (format is '%s')", path, format);
-        goto fail;
-    }
-    if ((status = ecg_h5_read_attr_int(ds->file, "version", &version, path, err)) != ECG_OK)
-        goto fail;
-    if (version != DATASET_VERSION) {
-        status = ecg_fail(err, ECG_ERR_FORMAT, "%s: dataset version %ld, this ecglens reads version %d", path,
-                          version, DATASET_VERSION);
-        goto fail;
-    }
     if (H5Aexists(ds->file, "source") > 0 &&
         (status = ecg_h5_read_attr_string(ds->file, "source", ds->source, sizeof ds->source, path, err)) != ECG_OK)
         goto fail;

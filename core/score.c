@@ -133,6 +133,63 @@ fail:
     return status;
 }
 
+size_t ecg_windows_gather(const EcgRecord *pre, const unsigned char *missing, const size_t *starts, size_t n_all,
+                          size_t T, float *batch, size_t *valid)
+{
+    size_t n = pre->n_samples, W = 0;
+    for (size_t w = 0; w < n_all; w++) {
+        int bad = 0;
+        for (size_t l = 0; l < N_LEADS && !bad; l++)
+            bad = memchr(missing + l * n + starts[w], 1, T) != NULL;
+        if (bad)
+            continue;
+        float *xb = batch + W * T * N_LEADS; // (T, 12)
+        for (size_t t = 0; t < T; t++)
+            for (size_t l = 0; l < N_LEADS; l++)
+                xb[t * N_LEADS + l] = pre->samples[l * n + starts[w] + t];
+        valid[W++] = starts[w];
+    }
+    return W;
+}
+
+void ecg_windows_count(const size_t *starts, size_t W, size_t T, size_t n, float *count)
+{
+    memset(count, 0, n * sizeof *count);
+    for (size_t w = 0; w < W; w++)
+        for (size_t t = 0; t < T; t++)
+            count[starts[w] + t] += 1;
+}
+
+void ecg_windows_average(const float *values, const size_t *starts, size_t W, size_t T, size_t n,
+                         const float *count, float *out)
+{
+    memset(out, 0, N_LEADS * n * sizeof *out);
+    for (size_t w = 0; w < W; w++)
+        for (size_t t = 0; t < T; t++)
+            for (size_t l = 0; l < N_LEADS; l++)
+                out[l * n + starts[w] + t] += values[(w * T + t) * N_LEADS + l];
+    for (size_t l = 0; l < N_LEADS; l++)
+        for (size_t s = 0; s < n; s++)
+            out[l * n + s] = count[s] > 0 ? out[l * n + s] / count[s] : NAN;
+}
+
+double ecg_record_score_of(const float *point, size_t n, const float *count, float lead_score[12])
+{
+    double total = 0;
+    size_t covered = 0;
+    for (size_t s = 0; s < n; s++)
+        covered += count[s] > 0;
+    for (size_t l = 0; l < N_LEADS; l++) {
+        double lead_sum = 0;
+        for (size_t s = 0; s < n; s++)
+            if (count[s] > 0)
+                lead_sum += point[l * n + s];
+        lead_score[l] = (float)(lead_sum / (double)covered);
+        total += lead_sum;
+    }
+    return total / (double)(covered * N_LEADS);
+}
+
 void ecg_record_score_clear(EcgRecordScore *s)
 {
     free(s->x);
@@ -189,7 +246,7 @@ int ecg_score_record(EcgModel *m, const EcgNormStats *norm, const EcgRecord *rec
     EcgRecord pre;
     unsigned char *missing = NULL;
     size_t *starts = NULL, *valid = NULL;
-    float *batch = NULL, *count = NULL;
+    float *batch = NULL, *count = NULL, *per_window = NULL;
     int status = ecg_preprocess(cfg, norm, rec, &pre, &missing, err);
     if (status != ECG_OK)
         return status;
@@ -199,13 +256,15 @@ int ecg_score_record(EcgModel *m, const EcgNormStats *norm, const EcgRecord *rec
     starts = malloc(n_all * sizeof *starts);
     valid = malloc(n_all * sizeof *valid);
     batch = malloc(n_all * T * N_LEADS * sizeof *batch);
-    count = calloc(n, sizeof *count);
+    count = malloc(n * sizeof *count);
+    /* point scores and, for VAEs, sigmas of each window: (n_all, T, 12) each */
+    per_window = malloc((info->variational ? 2 : 1) * n_all * T * N_LEADS * sizeof *per_window);
     out->x = malloc(N_LEADS * n * sizeof *out->x);
-    out->x_mean = calloc(N_LEADS * n, sizeof *out->x_mean);
-    out->point = calloc(N_LEADS * n, sizeof *out->point);
-    out->x_sigma = info->variational ? calloc(N_LEADS * n, sizeof *out->x_sigma) : NULL;
-    out->lead_attn = info->lead_attention ? calloc(N_LEADS * n, sizeof *out->lead_attn) : NULL;
-    if (!starts || !valid || !batch || !count || !out->x || !out->x_mean || !out->point ||
+    out->x_mean = malloc(N_LEADS * n * sizeof *out->x_mean);
+    out->point = malloc(N_LEADS * n * sizeof *out->point);
+    out->x_sigma = info->variational ? malloc(N_LEADS * n * sizeof *out->x_sigma) : NULL;
+    out->lead_attn = info->lead_attention ? malloc(N_LEADS * n * sizeof *out->lead_attn) : NULL;
+    if (!starts || !valid || !batch || !count || !per_window || !out->x || !out->x_mean || !out->point ||
         (info->variational && !out->x_sigma) || (info->lead_attention && !out->lead_attn)) {
         status = ecg_fail(err, ECG_ERR_NOMEM, "%s: out of memory", rec->id);
         goto done;
@@ -216,21 +275,8 @@ int ecg_score_record(EcgModel *m, const EcgNormStats *norm, const EcgRecord *rec
     out->n_samples = n;
 
     /* the windows without a missing sample, as a (W, T, 12) batch */
-    size_t W = 0;
-    for (size_t w = 0; w < n_all; w++) {
-        int bad = 0;
-        for (size_t l = 0; l < N_LEADS && !bad; l++)
-            bad = memchr(missing + l * n + starts[w], 1, T) != NULL;
-        if (bad) {
-            out->n_skipped++;
-            continue;
-        }
-        float *xb = batch + W * T * N_LEADS; // (T, 12)
-        for (size_t t = 0; t < T; t++)
-            for (size_t l = 0; l < N_LEADS; l++)
-                xb[t * N_LEADS + l] = pre.samples[l * n + starts[w] + t];
-        valid[W++] = starts[w];
-    }
+    size_t W = ecg_windows_gather(&pre, missing, starts, n_all, T, batch, valid);
+    out->n_skipped = n_all - W;
     if (W == 0) {
         status = ecg_fail(err, ECG_ERR_DATA, "%s: every window holds missing or non-finite samples", rec->id);
         goto done;
@@ -240,51 +286,27 @@ int ecg_score_record(EcgModel *m, const EcgNormStats *norm, const EcgRecord *rec
         goto done;
     out->n_windows = W;
 
-    /* each window's outputs added onto the samples it covers */
+    /* each window's point scores (and sigmas), then everything averaged onto the samples */
     const double half_log_2pi = 0.5 * log(2 * M_PI);
-    for (size_t w = 0; w < W; w++)
-        for (size_t t = 0; t < T; t++) {
-            size_t s = valid[w] + t;
-            count[s] += 1;
-            for (size_t l = 0; l < N_LEADS; l++) {
-                size_t k = (w * T + t) * N_LEADS + l, d = l * n + s;
-                float x = batch[k], mean = o.x_mean[k], diff = x - mean;
-                out->x_mean[d] += mean;
-                if (cfg->score == ECG_SCORE_NLL && o.x_logvar)
-                    out->point[d] += (float)(half_log_2pi + 0.5 * o.x_logvar[k] +
-                                             0.5 * diff * diff * exp(-o.x_logvar[k]));
-                else
-                    out->point[d] += diff * diff;
-                if (out->x_sigma)
-                    out->x_sigma[d] += expf(0.5f * o.x_logvar[k]);
-                if (out->lead_attn)
-                    out->lead_attn[d] += o.lead_attn[k];
-            }
-        }
-    double total = 0;
-    size_t covered = 0;
-    for (size_t s = 0; s < n; s++)
-        covered += count[s] > 0;
-    for (size_t l = 0; l < N_LEADS; l++) {
-        double lead_sum = 0;
-        for (size_t s = 0; s < n; s++) {
-            size_t d = l * n + s;
-            if (count[s] == 0) {
-                out->x_mean[d] = out->point[d] = NAN;
-                continue;
-            }
-            out->x_mean[d] /= count[s];
-            out->point[d] /= count[s];
-            if (out->x_sigma)
-                out->x_sigma[d] /= count[s];
-            if (out->lead_attn)
-                out->lead_attn[d] /= count[s];
-            lead_sum += out->point[d];
-        }
-        out->lead_score[l] = (float)(lead_sum / (double)covered);
-        total += lead_sum;
+    size_t size = W * T * N_LEADS;
+    float *point = per_window, *sigma = per_window + size; // (W, T, 12) each
+    for (size_t k = 0; k < size; k++) {
+        float diff = batch[k] - o.x_mean[k];
+        if (cfg->score == ECG_SCORE_NLL && o.x_logvar)
+            point[k] = (float)(half_log_2pi + 0.5 * o.x_logvar[k] + 0.5 * diff * diff * exp(-o.x_logvar[k]));
+        else
+            point[k] = diff * diff;
+        if (out->x_sigma)
+            sigma[k] = expf(0.5f * o.x_logvar[k]);
     }
-    out->record_score = total / (double)(covered * N_LEADS);
+    ecg_windows_count(valid, W, T, n, count);
+    ecg_windows_average(o.x_mean, valid, W, T, n, count, out->x_mean);
+    ecg_windows_average(point, valid, W, T, n, count, out->point);
+    if (out->x_sigma)
+        ecg_windows_average(sigma, valid, W, T, n, count, out->x_sigma);
+    if (out->lead_attn)
+        ecg_windows_average(o.lead_attn, valid, W, T, n, count, out->lead_attn);
+    out->record_score = ecg_record_score_of(out->point, n, count, out->lead_score);
     if (keep && keep_windows(&out->windows, valid, W, T, batch, &o) != ECG_OK)
         status = ecg_fail(err, ECG_ERR_NOMEM, "%s: out of memory", rec->id);
 done:
@@ -292,6 +314,7 @@ done:
     free(valid);
     free(batch);
     free(count);
+    free(per_window);
     free(missing);
     ecg_record_clear(&pre);
     if (status != ECG_OK)

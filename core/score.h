@@ -28,6 +28,29 @@ size_t ecg_window_starts(size_t n, size_t window, size_t stride, size_t *starts)
 int ecg_preprocess(const EcgModelConfig *cfg, const EcgNormStats *norm, const EcgRecord *rec, EcgRecord *out,
                    unsigned char **missing, EcgError *err);
 
+/* Windows of a preprocessed record and back, shared by every scorer (the models
+ * and the PCA reference of eval.h). */
+
+/* The windows of pre (12, n) at starts (n_all of them, T long) without a
+ * missing sample (missing (12, n) as ecg_preprocess marks it), gathered into
+ * batch (n_all, T, 12) time-major as the models take them; valid (n_all)
+ * receives their starts. Returns how many there are (W). */
+size_t ecg_windows_gather(const EcgRecord *pre, const unsigned char *missing, const size_t *starts, size_t n_all,
+                          size_t T, float *batch, size_t *valid);
+
+/* count (n): how many of the W windows at starts, T long, cover each sample. */
+void ecg_windows_count(const size_t *starts, size_t W, size_t T, size_t n, float *count);
+
+/* values (W, T, 12) of the windows at starts averaged back onto the record:
+ * out (12, n) is, at each sample, the mean over the count windows covering it
+ * (count from ecg_windows_count), NaN where none does. */
+void ecg_windows_average(const float *values, const size_t *starts, size_t W, size_t T, size_t n,
+                         const float *count, float *out);
+
+/* lead_score (12): point (12, n) averaged over the samples some window covers
+ * (count > 0); returns the record score, the mean over leads and those samples. */
+double ecg_record_score_of(const float *point, size_t n, const float *count, float lead_score[12]);
+
 /* Model inputs and outputs of every window of a record (for `score --windows`
  * and the viewer's temporal attention); absent outputs are NULL. */
 typedef struct {
@@ -46,9 +69,9 @@ typedef struct {
     float *x;            /* (12, n) the model's input, lead-major */
     float *x_mean;       /* (12, n) reconstruction averaged over the windows covering each sample */
     float *x_sigma;      /* (12, n) predicted standard deviation, exp(x_logvar / 2) averaged; VAEs only */
-    float *point;        /* (12, n) point score: squared error (mse) or Gaussian NLL (nll); NaN where
-                            no valid window covers the sample */
-    float *lead_attn;    /* (12, n) lead attention averaged over windows; MHA only */
+    float *point;        /* (12, n) point score: squared error (mse) or Gaussian NLL (nll) */
+    float *lead_attn;    /* (12, n) lead attention averaged over windows; MHA only.
+                            x_mean, x_sigma, point, lead_attn: NaN where no valid window covers the sample */
     float lead_score[12];/* mean point score over time */
     double record_score; /* mean over leads and time */
     size_t n_windows;    /* windows scored */

@@ -204,17 +204,13 @@ static void gather_window(const Split *s, size_t r, size_t start, size_t T, floa
     }
 }
 
-/* ---- the run ---- */
-
-typedef struct {
-    size_t record, start;
-} Crop;
+/* ---- the trainer: one optimisation step over a batch, split over threads ---- */
 
 enum { MAX_THREADS = 16 };
 
 /* One thread's share of a batch: its windows through its own copy of the model. */
 typedef struct {
-    EcgModel *model;          /* the run's model (shard 0) or a replica */
+    EcgModel *model;          /* the trainer's model (shard 0) or a replica */
     const float *x;           /* (B, T, 12) */
     const float *eps;         /* (B, T, latent) or NULL */
     size_t B, T;
@@ -222,6 +218,90 @@ typedef struct {
     int status;
     EcgError err;
 } Shard;
+
+struct EcgTrainer {
+    EcgModel *model;
+    EcgModel *replicas[MAX_THREADS]; /* (n_threads - 1) data-parallel copies */
+    size_t n_threads;
+    size_t max_batch, T, latent;
+    float *batch;             /* (max_batch, T, 12) */
+    float *eps;               /* (max_batch, T, latent) */
+    EcgArena adam_m, adam_v;
+    EcgAdam adam;
+    double clip;
+    size_t step;
+    EcgRng rng;               /* the sampling noise */
+};
+
+void ecg_trainer_free(EcgTrainer *t)
+{
+    if (!t)
+        return;
+    ecg_model_free(t->model);
+    for (size_t i = 0; i + 1 < t->n_threads; i++)
+        ecg_model_free(t->replicas[i]);
+    ecg_arena_clear(&t->adam_m);
+    ecg_arena_clear(&t->adam_v);
+    free(t->batch);
+    free(t->eps);
+    free(t);
+}
+
+int ecg_trainer_new(const EcgModelConfig *cfg, size_t threads, size_t max_batch, size_t T, double lr, double clip,
+                    uint64_t seed, EcgTrainer **out, EcgError *err)
+{
+    *out = NULL;
+    if (max_batch == 0 || T == 0)
+        return ecg_fail(err, ECG_ERR_ARG, "a trainer needs a batch and a window");
+    EcgTrainer *t = calloc(1, sizeof *t);
+    if (!t)
+        return ecg_fail(err, ECG_ERR_NOMEM, "out of memory");
+    const EcgModelKindInfo *info = ecg_model_kind_info(cfg->kind);
+    t->n_threads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
+    t->max_batch = max_batch;
+    t->T = T;
+    t->latent = info->variational ? cfg->latent : 0;
+    t->adam = ECG_ADAM_DEFAULTS;
+    t->adam.lr = lr;
+    t->clip = clip;
+    ecg_arena_init(&t->adam_m);
+    ecg_arena_init(&t->adam_v);
+    ecg_rng_init(&t->rng, ecg_rng_derive_seed(seed, 2));
+    int status = ecg_model_new(cfg, &t->model, err);
+    for (size_t i = 1; status == ECG_OK && i < t->n_threads; i++)
+        status = ecg_model_new(cfg, &t->replicas[i - 1], err);
+    if (status == ECG_OK) {
+        ecg_model_init_weights(t->model, ecg_rng_derive_seed(seed, 1));
+        t->batch = malloc(max_batch * T * N_LEADS * sizeof *t->batch);
+        t->eps = malloc(max_batch * T * (t->latent ? t->latent : 1) * sizeof *t->eps);
+        if (!t->batch || !t->eps)
+            status = ecg_fail(err, ECG_ERR_NOMEM, "out of memory for a batch of %zu windows", max_batch);
+    }
+    if (status == ECG_OK && (status = ecg_arena_init_like(&t->adam_m, ecg_model_params(t->model), err)) == ECG_OK)
+        status = ecg_arena_init_like(&t->adam_v, ecg_model_params(t->model), err);
+    if (status != ECG_OK) {
+        /* replicas not made yet are NULL: ecg_model_free takes NULL */
+        ecg_trainer_free(t);
+        return status;
+    }
+    /* the threads split each batch; products inside one thread stay single-threaded */
+    if (t->n_threads > 1)
+        ecg_gemm_set_threads(1);
+    *out = t;
+    return ECG_OK;
+}
+
+EcgModel *ecg_trainer_model(EcgTrainer *t) { return t->model; }
+float *ecg_trainer_batch(EcgTrainer *t) { return t->batch; }
+double ecg_trainer_lr(const EcgTrainer *t) { return t->adam.lr; }
+void ecg_trainer_set_lr(EcgTrainer *t, double lr) { t->adam.lr = lr; }
+
+EcgModel *ecg_trainer_take_model(EcgTrainer *t)
+{
+    EcgModel *m = t->model;
+    t->model = NULL;
+    return m;
+}
 
 static void *run_shard(void *arg)
 {
@@ -234,39 +314,22 @@ static void *run_shard(void *arg)
     return NULL;
 }
 
-typedef struct {
-    const EcgTrainOptions *opt;
-    EcgModel *model;
-    EcgModel *replicas[MAX_THREADS]; /* (n_threads - 1) data-parallel copies */
-    size_t n_threads;
-    EcgArena adam_m, adam_v;
-    float *best;              /* (n_params) best weights after the warm-up */
-    size_t step;
-    EcgRng rng;
-    size_t T, latent;
-    float *batch;             /* (B, T, 12) */
-    float *eps;               /* (B, T, latent) */
-    Crop *crops;
-    size_t n_crops;
-} Run;
-
-/* Forward and backward of B windows split over the run's threads; the run's
- * model ends with the gradient of the whole batch's loss and loss its value.
- * Each shard's loss is a mean over its windows, so shard gradients are added
- * weighted by their share of the batch. */
-static int train_step(Run *run, size_t B, double beta, EcgModelLoss *loss, EcgError *err)
+/* Forward and backward of the batch's B windows split over the threads: the
+ * model ends with the gradient of the whole batch's loss. Each shard's loss is a
+ * mean over its windows, so shard gradients are added weighted by their share. */
+static int forward_backward(EcgTrainer *t, size_t B, double beta, EcgModelLoss *loss, EcgError *err)
 {
-    size_t n = run->n_threads < B ? run->n_threads : B;
+    size_t n = t->n_threads < B ? t->n_threads : B;
     Shard shards[MAX_THREADS];
     pthread_t threads[MAX_THREADS];
-    EcgArena *params = ecg_model_params(run->model), *grads = ecg_model_grads(run->model);
+    EcgArena *params = ecg_model_params(t->model), *grads = ecg_model_grads(t->model);
     size_t done = 0;
     for (size_t i = 0; i < n; i++) {
         size_t share = B / n + (i < B % n);
-        shards[i] = (Shard){.model = i ? run->replicas[i - 1] : run->model,
-                            .x = run->batch + done * run->T * N_LEADS,
-                            .eps = run->latent ? run->eps + done * run->T * run->latent : NULL,
-                            .B = share, .T = run->T, .loss = {.beta = beta}};
+        shards[i] = (Shard){.model = i ? t->replicas[i - 1] : t->model,
+                            .x = t->batch + done * t->T * N_LEADS,
+                            .eps = t->latent ? t->eps + done * t->T * t->latent : NULL,
+                            .B = share, .T = t->T, .loss = {.beta = beta}};
         if (i > 0)
             memcpy(ecg_model_params(shards[i].model)->data, params->data, params->size * sizeof *params->data);
         done += share;
@@ -304,6 +367,41 @@ static int train_step(Run *run, size_t B, double beta, EcgModelLoss *loss, EcgEr
     }
     return ECG_OK;
 }
+
+int ecg_trainer_step(EcgTrainer *t, size_t B, double beta, EcgModelLoss *loss, EcgError *err)
+{
+    if (B == 0 || B > t->max_batch)
+        return ecg_fail(err, ECG_ERR_ARG, "batch of %zu windows, the trainer takes 1 to %zu", B, t->max_batch);
+    for (size_t i = 0; t->latent && i < B * t->T * t->latent; i++)
+        t->eps[i] = (float)ecg_rng_normal(&t->rng);
+    int status = forward_backward(t, B, beta, loss, err);
+    if (status != ECG_OK)
+        return status;
+    if (!isfinite(loss->loss))
+        return ecg_fail(err, ECG_ERR_DATA, "the loss diverged at step %zu; try a lower learning rate", t->step + 1);
+    EcgArena *params = ecg_model_params(t->model), *grads = ecg_model_grads(t->model);
+    ecg_clip_grad_norm(grads->data, grads->size, t->clip);
+    ecg_adam_step(params->data, grads->data, t->adam_m.data, t->adam_v.data, params->size, &t->adam, ++t->step);
+    return ECG_OK;
+}
+
+/* ---- the run ---- */
+
+typedef struct {
+    size_t record, start;
+} Crop;
+
+typedef struct {
+    const EcgTrainOptions *opt;
+    EcgTrainer *trainer;
+    EcgModel *model;          /* the trainer's */
+    float *best;              /* (n_params) best weights after the warm-up */
+    EcgRng rng;               /* the crops */
+    size_t T;
+    float *batch;             /* the trainer's (max_batch, T, 12) */
+    Crop *crops;
+    size_t n_crops;
+} Run;
 
 /* Loss over the validation windows with z = mu, per input point. */
 static int validate(Run *run, const Split *val, double beta, double *val_loss, EcgError *err)
@@ -403,35 +501,22 @@ int ecg_train(EcgDataset *ds, const EcgTrainOptions *opt, EcgTrainProgressFn pro
     split_normalise(&val, norm);
     result->n_train_records = train.n;
 
-    if ((status = ecg_model_new(cfg, &run.model, err)) != ECG_OK)
-        goto done;
-    run.n_threads = opt->threads < 1 ? 1 : opt->threads > MAX_THREADS ? MAX_THREADS : (size_t)opt->threads;
-    for (size_t i = 1; i < run.n_threads; i++)
-        if ((status = ecg_model_new(cfg, &run.replicas[i - 1], err)) != ECG_OK)
-            goto done;
-    /* the threads split each batch; products inside one thread stay single-threaded */
-    if (run.n_threads > 1)
-        ecg_gemm_set_threads(1);
-    ecg_model_init_weights(run.model, ecg_rng_derive_seed(opt->seed, 1));
-    ecg_rng_init(&run.rng, ecg_rng_derive_seed(opt->seed, 2));
-    params = ecg_model_params(run.model);
     run.T = cfg->window < train.n_samples ? cfg->window : train.n_samples;
-    run.latent = info->variational ? cfg->latent : 0;
-    run.batch = malloc(opt->batch * run.T * N_LEADS * sizeof *run.batch);
-    run.eps = malloc(opt->batch * run.T * (run.latent ? run.latent : 1) * sizeof *run.eps);
+    if ((status = ecg_trainer_new(cfg, opt->threads > 0 ? (size_t)opt->threads : 1, opt->batch, run.T, opt->lr,
+                                  opt->clip, opt->seed, &run.trainer, err)) != ECG_OK)
+        goto done;
+    run.model = ecg_trainer_model(run.trainer);
+    run.batch = ecg_trainer_batch(run.trainer);
+    ecg_rng_init(&run.rng, ecg_rng_derive_seed(opt->seed, 3));
+    params = ecg_model_params(run.model);
     run.crops = malloc(train.n * opt->crops_per_record * sizeof *run.crops);
     run.best = malloc(params->size * sizeof *run.best);
-    if (!run.batch || !run.eps || !run.crops || !run.best || history_alloc(&result->history, opt->epochs) != ECG_OK) {
+    if (!run.crops || !run.best || history_alloc(&result->history, opt->epochs) != ECG_OK) {
         status = ecg_fail(err, ECG_ERR_NOMEM, "out of memory for training");
         goto done;
     }
-    if ((status = ecg_arena_init_like(&run.adam_m, params, err)) != ECG_OK ||
-        (status = ecg_arena_init_like(&run.adam_v, params, err)) != ECG_OK)
-        goto done;
 
-    EcgAdam adam = ECG_ADAM_DEFAULTS;
-    adam.lr = opt->lr;
-    double best_val = INFINITY;
+    double best_val = 0;
     size_t plateau = 0, stale = 0;
     int have_best = 0;
     for (size_t epoch = 1; epoch <= opt->epochs; epoch++) {
@@ -445,27 +530,16 @@ int ecg_train(EcgDataset *ds, const EcgTrainOptions *opt, EcgTrainProgressFn pro
         double sum_loss = 0, sum_recon = 0, sum_kl = 0;
         size_t seen = 0;
         EcgTrainProgress p = {.epoch = epoch, .n_epochs = opt->epochs, .n_batches = n_batches, .beta = beta,
-                              .lr = adam.lr};
+                              .lr = ecg_trainer_lr(run.trainer)};
         for (size_t b = 0; b < n_batches; b++) {
             size_t B = b + 1 < n_batches ? opt->batch : run.n_crops - b * opt->batch;
             for (size_t i = 0; i < B; i++) {
                 const Crop *c = &run.crops[b * opt->batch + i];
                 gather_window(&train, c->record, c->start, run.T, run.batch + i * run.T * N_LEADS);
             }
-            for (size_t i = 0; run.latent && i < B * run.T * run.latent; i++)
-                run.eps[i] = (float)ecg_rng_normal(&run.rng);
             EcgModelLoss loss;
-            if ((status = train_step(&run, B, beta, &loss, err)) != ECG_OK)
+            if ((status = ecg_trainer_step(run.trainer, B, beta, &loss, err)) != ECG_OK)
                 goto done;
-            if (!isfinite(loss.loss)) {
-                status = ecg_fail(err, ECG_ERR_DATA, "%s: the loss diverged in epoch %zu; try a lower learning rate",
-                                  path, epoch);
-                goto done;
-            }
-            EcgArena *grads = ecg_model_grads(run.model);
-            ecg_clip_grad_norm(grads->data, grads->size, opt->clip);
-            ecg_adam_step(params->data, grads->data, run.adam_m.data, run.adam_v.data, params->size, &adam,
-                          ++run.step);
             sum_loss += loss.loss * (double)B;
             sum_recon += loss.recon * (double)B;
             sum_kl += loss.kl * (double)B;
@@ -491,12 +565,12 @@ int ecg_train(EcgDataset *ds, const EcgTrainOptions *opt, EcgTrainProgressFn pro
         h->recon[e] = p.recon;
         h->kl[e] = p.kl;
         h->beta[e] = beta;
-        h->lr[e] = adam.lr;
+        h->lr[e] = ecg_trainer_lr(run.trainer);
         h->seconds[e] = now_s() - t0;
 
         /* before the warm-up ends the loss changes with beta: nothing is compared */
         if (warm) {
-            if (val_loss < best_val - MIN_IMPROVEMENT * fabs(best_val)) {
+            if (!have_best || val_loss < best_val - MIN_IMPROVEMENT * fabs(best_val)) {
                 best_val = val_loss;
                 plateau = stale = 0;
                 memcpy(run.best, params->data, params->size * sizeof *run.best);
@@ -505,7 +579,7 @@ int ecg_train(EcgDataset *ds, const EcgTrainOptions *opt, EcgTrainProgressFn pro
             } else {
                 stale++;
                 if (++plateau >= opt->plateau_patience) {
-                    adam.lr *= 0.5;
+                    ecg_trainer_set_lr(run.trainer, 0.5 * ecg_trainer_lr(run.trainer));
                     plateau = 0;
                 }
             }
@@ -546,19 +620,12 @@ int ecg_train(EcgDataset *ds, const EcgTrainOptions *opt, EcgTrainProgressFn pro
     if ((status = ecg_percentile(result->val_scores, result->n_val, opt->percentile, &result->threshold, err)) !=
         ECG_OK)
         goto done;
-    *out = run.model;
-    run.model = NULL;
+    *out = ecg_trainer_take_model(run.trainer);
 done:
     if (status != ECG_OK)
         ecg_train_result_clear(result);
-    ecg_model_free(run.model);
-    for (size_t i = 0; i + 1 < run.n_threads; i++)
-        ecg_model_free(run.replicas[i]);
-    ecg_arena_clear(&run.adam_m);
-    ecg_arena_clear(&run.adam_v);
+    ecg_trainer_free(run.trainer);
     free(run.best);
-    free(run.batch);
-    free(run.eps);
     free(run.crops);
     split_clear(&train);
     split_clear(&val);

@@ -37,6 +37,30 @@ typedef struct {
 /* Defaults of the "standard" preset for cfg's kind; "quick" trains a few epochs. */
 void ecg_train_options_default(EcgTrainOptions *opt, const EcgModelConfig *model, bool quick);
 
+/* ---- one optimisation step at a time (ecg_train's engine; also the benchmark's) ---- */
+
+typedef struct EcgTrainer EcgTrainer;
+
+/* A new model of cfg (seeded initialisation) with Adam (lr) and gradient-norm
+ * clipping, taking batches of up to max_batch windows of T samples, split over
+ * threads data-parallel (each thread its own copy of the model). */
+int ecg_trainer_new(const EcgModelConfig *cfg, size_t threads, size_t max_batch, size_t T, double lr, double clip,
+                    uint64_t seed, EcgTrainer **out, EcgError *err);
+void ecg_trainer_free(EcgTrainer *t);
+EcgModel *ecg_trainer_model(EcgTrainer *t);
+/* Hand the model over to the caller; the trainer is left without one (free it). */
+EcgModel *ecg_trainer_take_model(EcgTrainer *t);
+/* The input batch to fill before a step: (max_batch, T, 12). */
+float *ecg_trainer_batch(EcgTrainer *t);
+double ecg_trainer_lr(const EcgTrainer *t);
+void ecg_trainer_set_lr(EcgTrainer *t, double lr);
+/* One step on the first B windows of the batch: sampling noise drawn (VAEs),
+ * forward and backward over the threads, clipping, Adam. loss gets the batch's
+ * loss per input point (at beta). A non-finite loss is refused (ECG_ERR_DATA). */
+int ecg_trainer_step(EcgTrainer *t, size_t B, double beta, EcgModelLoss *loss, EcgError *err);
+
+/* ---- a whole training run ---- */
+
 typedef struct {
     size_t epoch, n_epochs;      /* 1-based epoch */
     size_t batch, n_batches;     /* 1-based batch within the epoch */

@@ -7,7 +7,7 @@
  * largest absolute difference and that difference relative to the largest
  * reference value; forward values must agree within 1e-5 and gradients within
  * 1e-4 of that scale. */
-#include "h5util.h"
+#include "fixture.h"
 #include "nn/activation.h"
 #include "nn/adam.h"
 #include "nn/conv1d.h"
@@ -15,75 +15,11 @@
 #include "nn/loss.h"
 #include "nn/lstm.h"
 #include "nn/mha.h"
-#include "nn-test.h"
-#include "test.h"
 
 #define TOL_FORWARD 1e-5
 #define TOL_GRAD 1e-4
 
 #define FIXTURE ECGLENS_SOURCE_ROOT "/tests/data/fixtures/nn-layers.h5"
-
-static hid_t fixture = -1;
-
-// ----------------------------------------------------------------------------
-// reading a case
-
-static hid_t open_case(const char *name)
-{
-    hid_t g = H5Gopen2(fixture, name, H5P_DEFAULT);
-    CHECK_MSG(g >= 0, "no case '%s' in %s", name, FIXTURE);
-    return g;
-}
-
-static size_t size_attr(hid_t g, const char *name)
-{
-    long v = 0;
-    EcgError err;
-    CHECK_OK(ecg_h5_read_attr_int(g, name, &v, FIXTURE, &err), &err);
-    return v > 0 ? (size_t)v : 0;
-}
-
-static double double_attr(hid_t g, const char *name)
-{
-    double v = 0;
-    EcgError err;
-    CHECK_OK(ecg_h5_read_attr_double(g, name, &v, FIXTURE, &err), &err);
-    return v;
-}
-
-// The dataset called name, which must hold n floats (zeros if it does not).
-static float *get(hid_t g, const char *name, size_t n)
-{
-    float *p = zeros(n);
-    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
-    hid_t space = d >= 0 ? H5Dget_space(d) : -1;
-    hssize_t count = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
-    CHECK_MSG(count == (hssize_t)n, "dataset '%s': %lld values, expected %zu", name,
-              (long long)count, n);
-    if (count == (hssize_t)n)
-        CHECK(H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, p) >= 0);
-    if (space >= 0)
-        H5Sclose(space);
-    if (d >= 0)
-        H5Dclose(d);
-    return p;
-}
-
-// ----------------------------------------------------------------------------
-// comparing
-
-static void compare(const char *label, const char *what, const float *got, const float *want,
-                    size_t n, double tol)
-{
-    double max_abs = 0.0, scale = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        max_abs = fmax(max_abs, fabs((double)got[i] - want[i]));
-        scale = fmax(scale, fabs(want[i]));
-    }
-    double rel = max_abs / (scale > 0 ? scale : 1.0);
-    printf("#   %-18s %-26s max abs %.1e, rel %.1e\n", label, what, max_abs, rel);
-    CHECK_MSG(rel <= tol, "%s %s: relative error %.3g > %.1g", label, what, rel, tol);
-}
 
 // Compare the gradient stored as grad_<name> with got.
 static void compare_grad(hid_t g, const char *label, const char *name, const float *got, size_t n)
@@ -92,8 +28,6 @@ static void compare_grad(hid_t g, const char *label, const char *name, const flo
     snprintf(key, sizeof key, "grad_%s", name);
     compare(label, key, got, get(g, key, n), n, TOL_GRAD);
 }
-
-#define SKIP_WITHOUT_FIXTURE() SKIP_IF(fixture < 0, "no " FIXTURE)
 
 // ----------------------------------------------------------------------------
 // layers
@@ -347,20 +281,8 @@ static void test_adam(void)
 
 int main(void)
 {
-    ecg_h5_quiet();
-    if (access(FIXTURE, R_OK) == 0) {
-        fixture = H5Fopen(FIXTURE, H5F_ACC_RDONLY, H5P_DEFAULT);
-        char format[64] = "";
-        EcgError err;
-        long version = 0;
-        if (fixture < 0 || ecg_h5_read_attr_string(fixture, "format", format, sizeof format,
-                                                   FIXTURE, &err) ||
-            strcmp(format, "ecglens-fixture") != 0 ||
-            ecg_h5_read_attr_int(fixture, "version", &version, FIXTURE, &err) || version != 1) {
-            printf("Bail out! %s is not an ecglens fixture of version 1\n", FIXTURE);
-            return 1;
-        }
-    }
+    if (!fixture_open(FIXTURE))
+        return 1;
     RUN(test_linear);
     RUN(test_conv1d);
     RUN(test_lstm);
@@ -368,7 +290,6 @@ int main(void)
     RUN(test_elementwise);
     RUN(test_losses);
     RUN(test_adam);
-    if (fixture >= 0)
-        H5Fclose(fixture);
+    fixture_close();
     return test_done();
 }
