@@ -428,7 +428,7 @@ static void test_bad_config_and_groups_are_named(void)
     CHECK_OK(ecg_h5_write_attr_int(g, "time_heads", 3, path, &err), &err);
     H5Gclose(g);
     H5Fclose(f);
-    expect_refusal(path, ECG_ERR_FORMAT, "time heads 3");
+    expect_refusal(path, ECG_ERR_FORMAT, "does not split into 3 time heads");
 
     f = edit_copy(ECG_MODEL_CAE, "negative.model.h5", &path);
     g = H5Gopen2(f, "config", H5P_DEFAULT);

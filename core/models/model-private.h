@@ -37,6 +37,8 @@ typedef struct {
     /* Lay the activations of a (B, T) forward and backward out from base (the
      * model's buffer; NULL only counts) and return their size in floats. */
     size_t (*layout)(EcgModel *m, size_t B, size_t T, float *base);
+    /* Forward on x (B, T, 12) of the current layout; eps (B, T, latent) only when
+     * a variational kind samples (m->sampled). */
     void (*forward)(EcgModel *m, const float *x, const float *eps, EcgModelOutputs *out);
     /* The loss of the last forward; with grads, its gradient added into the
      * gradient arena. */
@@ -54,7 +56,7 @@ struct EcgModel {
     size_t act_cap;
     size_t B, T;            /* of the current layout, 0 before the first forward */
     bool sampled;           /* the last forward drew z with eps */
-    bool have_forward;      /* a forward has run since the layout was made */
+    bool have_forward;      /* the buffer holds a forward pass to take the loss of */
 };
 
 extern const EcgModelOps ecg_cae_ops;

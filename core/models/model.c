@@ -76,12 +76,14 @@ static int check_size(const char *what, size_t v, EcgError *err)
     return ECG_OK;
 }
 
-static int check_heads(const char *what, size_t dim, size_t heads, EcgError *err)
+// heads must split a width of dim into equal parts
+static int check_heads(const char *what, size_t heads, const char *what_dim, size_t dim,
+                       EcgError *err)
 {
     int status = check_size(what, heads, err);
     if (!status && dim % heads)
-        status = ecg_fail(err, ECG_ERR_ARG, "model %s %zu do not divide their width %zu", what,
-                          heads, dim);
+        status = ecg_fail(err, ECG_ERR_ARG, "model %s %zu does not split into %zu %s", what_dim,
+                          dim, heads, what);
     return status;
 }
 
@@ -105,10 +107,11 @@ static int check_config(const EcgModelConfig *cfg, EcgError *err)
         return status;
     if (info->lead_attention &&
         ((status = check_size("lead dimension", cfg->lead_dim, err)) ||
-         (status = check_heads("lead heads", cfg->lead_dim, cfg->lead_heads, err))))
+         (status = check_heads("lead heads", cfg->lead_heads, "lead dimension", cfg->lead_dim,
+                               err))))
         return status;
     if (info->time_attention &&
-        (status = check_heads("time heads", cfg->latent, cfg->time_heads, err)))
+        (status = check_heads("time heads", cfg->time_heads, "latent size", cfg->latent, err)))
         return status;
     return ECG_OK;
 }

@@ -69,8 +69,8 @@ typedef struct {
     float *dh;                // (N, 2H) gradient of h_dec, then of h_enc
     float *ddec_in;           // (N, d)
     float *dmu, *dlogvar;     // (N, d)
-    float *dz;                // (N, d) attention: gradient of z
     float *denc_in;           // (N, 12 E) attention: gradient of enc_in
+    float *dz;                // (N, d) attention: gradient of z
     float *dtokens;           // (N, 12 E) attention: gradient of the tokens
 } Vae;
 
@@ -83,6 +83,17 @@ static size_t enc_width(const Vae *v)
 static float *latent(Vae *v)
 {
     return v->base.sampled ? v->z : v->mu;
+}
+
+// what the LSTMs read: through the attention blocks or straight
+static const float *enc_input(Vae *v)
+{
+    return v->attention ? v->enc_in : v->x;
+}
+
+static const float *dec_input(Vae *v)
+{
+    return v->attention ? v->dec_in : latent(v);
 }
 
 static int vae_define(EcgModel *m, EcgError *err)
@@ -286,8 +297,7 @@ static void vae_forward(EcgModel *m, const float *x, const float *eps, EcgModelO
     memcpy(v->x, x, N * LEADS * sizeof *x);
     if (v->attention)
         lead_forward(v, N);
-    ecg_bilstm_forward(v->h_enc, v->enc_cache, v->attention ? v->enc_in : v->x, v->enc, B, T,
-                       enc_width(v), H);
+    ecg_bilstm_forward(v->h_enc, v->enc_cache, enc_input(v), v->enc, B, T, enc_width(v), H);
     // to_latent's rows split into mu and logvar: two products
     ecg_linear_forward(v->mu, v->h_enc, v->latent_w, v->latent_b, N, 2 * H, d);
     ecg_linear_forward(v->logvar, v->h_enc, v->latent_w + d * 2 * H, v->latent_b + d, N, 2 * H,
@@ -298,8 +308,7 @@ static void vae_forward(EcgModel *m, const float *x, const float *eps, EcgModelO
     }
     if (v->attention)
         time_forward(v, B, T);
-    ecg_bilstm_forward(v->h_dec, v->dec_cache, v->attention ? v->dec_in : latent(v), v->dec, B, T,
-                       d, H);
+    ecg_bilstm_forward(v->h_dec, v->dec_cache, dec_input(v), v->dec, B, T, d, H);
     ecg_linear_forward(v->x_mean, v->h_dec, v->out_w, v->out_b, N, 2 * H, LEADS);
     ecg_linear_forward(v->x_logvar, v->h_dec, v->out_w + LEADS * 2 * H, v->out_b + LEADS, N,
                        2 * H, LEADS);
@@ -321,7 +330,8 @@ static void vae_loss(EcgModel *m, EcgModelLoss *loss, bool grads)
     Vae *v = (Vae *)m;
     size_t B = m->B, T = m->T, N = B * T, H = v->H, d = v->d;
     double points = (double)(N * LEADS);
-    loss->recon = ecg_gaussian_nll_forward(NULL, v->x, v->x_mean, v->x_logvar, N * LEADS) / points;
+    loss->recon =
+        ecg_gaussian_nll_forward(NULL, v->x, v->x_mean, v->x_logvar, N * LEADS) / points;
     loss->kl = ecg_kl_forward(v->mu, v->logvar, N * d) / points;
     loss->loss = loss->recon + loss->beta * loss->kl;
     if (!grads)
@@ -335,9 +345,9 @@ static void vae_loss(EcgModel *m, EcgModelLoss *loss, bool grads)
                         LEADS);
     ecg_linear_backward(v->dh, v->dout_w + LEADS * 2 * H, v->dout_b + LEADS, v->draw, v->h_dec,
                         v->out_w + LEADS * 2 * H, N, 2 * H, LEADS);
-    ecg_bilstm_backward(v->ddec_in, v->ddec, v->dh, v->dec_cache,
-                        v->attention ? v->dec_in : latent(v), v->dec, B, T, d, H);
-    const float *dz = v->ddec_in;
+    ecg_bilstm_backward(v->ddec_in, v->ddec, v->dh, v->dec_cache, dec_input(v), v->dec, B, T, d,
+                        H);
+    const float *dz = v->ddec_in; // (N, d) gradient of the latent
     if (v->attention) {
         time_backward(v, B, T);
         dz = v->dz;
@@ -354,13 +364,11 @@ static void vae_loss(EcgModel *m, EcgModelLoss *loss, bool grads)
                         2 * H, d);
     ecg_linear_backward(v->dh, v->dlatent_w + d * 2 * H, v->dlatent_b + d, v->dlogvar, v->h_enc,
                         v->latent_w + d * 2 * H, N, 2 * H, d);
-    if (v->attention) {
-        ecg_bilstm_backward(v->denc_in, v->denc, v->dh, v->enc_cache, v->enc_in, v->enc, B, T,
-                            enc_width(v), H);
+    // the input itself needs no gradient, the lead attention's input does
+    ecg_bilstm_backward(v->attention ? v->denc_in : NULL, v->denc, v->dh, v->enc_cache,
+                        enc_input(v), v->enc, B, T, enc_width(v), H);
+    if (v->attention)
         lead_backward(v, N);
-    } else { // the input needs no gradient
-        ecg_bilstm_backward(NULL, v->denc, v->dh, v->enc_cache, v->x, v->enc, B, T, LEADS, H);
-    }
 }
 
 const EcgModelOps ecg_vae_bilstm_ops = {
