@@ -59,6 +59,41 @@ printf 'x 12 100 1000\n' >"$tmp/bad.hea"
 expect "info on a header with missing signal lines" 1 "bad.hea" "$cli" info "$tmp/bad.hea"
 expect "peaks on a missing record" 1 "missing.hea" "$cli" peaks "$tmp/missing.hea"
 
+# ---- train, score, eval on a small synthetic dataset ----
+"$cli" synth -n 80 --fs 100 --seed 4 -o "$tmp/small.h5" 2>/dev/null
+"$cli" train --data "$tmp/small.h5" --model cae --epochs 2 --seed 2 -o "$tmp/cae.model.h5" 2>"$tmp/err"
+if [ $? -eq 0 ] && [ -f "$tmp/cae.model.h5" ]; then ok "train writes a checkpoint"; else not_ok "train writes a checkpoint"; cat "$tmp/err"; fi
+has "train reports the calibrated threshold" "95-th percentile" "$tmp/err"
+"$cli" score --model "$tmp/cae.model.h5" --data "$tmp/small.h5" -o "$tmp/scores.h5" 2>"$tmp/err"
+if [ $? -eq 0 ] && [ -f "$tmp/scores.h5" ]; then ok "score writes scores"; else not_ok "score writes scores"; cat "$tmp/err"; fi
+"$cli" score --model "$tmp/cae.model.h5" --data "$tmp/small.h5" --record 3 --windows "$tmp/w.h5" >"$tmp/out" 2>"$tmp/err"
+has "score --windows reports the windows" "7 windows of 256 samples" "$tmp/out"
+"$cli" eval --model "$tmp/cae.model.h5" --data "$tmp/small.h5" --json >"$tmp/out" 2>"$tmp/err"
+for key in '"auroc"' '"auprc"' '"f1"' '"precision"' '"recall"' '"specificity"' '"threshold"' '"n"' \
+    '"per_superclass"' '"linear_baseline"'; do
+    has "eval --json has $key" "$key" "$tmp/out"
+done
+cp "$tmp/cae.model.h5" "$tmp/keep.model.h5"
+sum_before=$(md5sum <"$tmp/keep.model.h5")
+"$cli" synth -n 12 --fs 100 --seed 5 -o "$tmp/tiny.h5" 2>/dev/null
+expect "train without normal training records" 1 "no normal" \
+    "$cli" train --data "$tmp/tiny.h5" --model cae --epochs 1 -o "$tmp/keep.model.h5"
+[ "$(md5sum <"$tmp/keep.model.h5")" = "$sum_before" ] && ok "a failed training leaves the old checkpoint" || not_ok "a failed training leaves the old checkpoint"
+expect "score with a dataset as the model" 1 "small.h5" "$cli" score --model "$tmp/small.h5" --data "$tmp/small.h5" -o "$tmp/s.h5"
+expect "unknown model kind" 2 "train needs" "$cli" train --data "$tmp/small.h5" --model rnn -o "$tmp/x.model.h5"
+"$cli" train --data "$tmp/small.h5" --model vae_bilstm --epochs 50 -o "$tmp/cancelled.model.h5" 2>"$tmp/err" &
+pid=$!
+sleep 2
+kill -INT $pid
+wait $pid
+status=$?
+if [ $status -ne 0 ] && [ ! -f "$tmp/cancelled.model.h5" ] && grep -q "cancelled" "$tmp/err"; then
+    ok "Ctrl+C cancels training and writes nothing"
+else
+    not_ok "Ctrl+C cancels training and writes nothing (exit $status)"; cat "$tmp/err" | tail -3
+fi
+ls "$tmp" | grep -q "tmp-" && not_ok "no temporary files are left" || ok "no temporary files are left"
+
 # ---- real data ----
 if [ -f "$shared/ptbxl/ptbxl_database.csv" ]; then
     "$cli" import "$shared/ptbxl" -o "$tmp/ptbxl.h5" --rate 100 2>"$tmp/err"
