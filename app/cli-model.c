@@ -68,9 +68,10 @@ static int show_progress(void *user, const EcgTrainProgress *p)
     TrainBar *bar = user;
     gint64 now = g_get_monotonic_time();
     if (p->epoch_done) {
-        fprintf(stderr, "%sepoch %3zu/%zu  loss %.4f  recon %.4f  kl %.4f  val %.4f  beta %.2f  lr %.1e  %.0f windows/s\n",
-                isatty(2) ? "\r\033[K" : "", p->epoch, p->n_epochs, p->loss, p->recon, p->kl, p->val_loss, p->beta,
-                p->lr, p->windows_per_s);
+        fprintf(stderr,
+                "%sepoch %3zu/%zu  loss %.4f  recon %.4f  kl %.4f  val %.4f (mse %.4f)  beta %.2f  lr %.1e  %.0f windows/s\n",
+                isatty(2) ? "\r\033[K" : "", p->epoch, p->n_epochs, p->loss, p->recon, p->kl, p->val_loss, p->val_mse,
+                p->beta, p->lr, p->windows_per_s);
         return interrupted;
     }
     bar->done_batches = (p->epoch - 1) * p->n_batches + p->batch;

@@ -403,8 +403,10 @@ typedef struct {
     size_t n_crops;
 } Run;
 
-/* Loss over the validation windows with z = mu, per input point. */
-static int validate(Run *run, const Split *val, double beta, double *val_loss, EcgError *err)
+/* Loss over the validation windows with z = mu, per input point, and the mean
+ * squared error of the reconstruction (in normalised units: a model that only
+ * reproduces the mean has about 1). */
+static int validate(Run *run, const Split *val, double beta, double *val_loss, double *val_mse, EcgError *err)
 {
     size_t T = run->T, B = run->opt->batch;
     size_t n_starts = ecg_window_starts(val->n_samples, T, run->opt->model.stride, NULL);
@@ -412,7 +414,7 @@ static int validate(Run *run, const Split *val, double beta, double *val_loss, E
     if (!starts)
         return ecg_fail(err, ECG_ERR_NOMEM, "out of memory");
     ecg_window_starts(val->n_samples, T, run->opt->model.stride, starts);
-    double sum = 0;
+    double sum = 0, sum_sq = 0;
     size_t windows = 0, filled = 0;
     int status = ECG_OK;
     for (size_t r = 0; r < val->n && status == ECG_OK; r++)
@@ -426,6 +428,10 @@ static int validate(Run *run, const Split *val, double beta, double *val_loss, E
                 if ((status = ecg_model_forward(run->model, run->batch, NULL, filled, T, &o, err)) == ECG_OK &&
                     (status = ecg_model_loss(run->model, &loss, err)) == ECG_OK) {
                     sum += loss.loss * (double)filled;
+                    for (size_t k = 0; k < filled * T * N_LEADS; k++) {
+                        double d = (double)run->batch[k] - o.x_mean[k];
+                        sum_sq += d * d;
+                    }
                     windows += filled;
                 }
                 filled = 0;
@@ -433,6 +439,7 @@ static int validate(Run *run, const Split *val, double beta, double *val_loss, E
         }
     free(starts);
     *val_loss = windows ? sum / (double)windows : NAN;
+    *val_mse = windows ? sum_sq / (double)(windows * T * N_LEADS) : NAN;
     return status;
 }
 
@@ -554,8 +561,8 @@ int ecg_train(EcgDataset *ds, const EcgTrainOptions *opt, EcgTrainProgressFn pro
                 goto done;
             }
         }
-        double val_loss = NAN;
-        if ((status = validate(&run, &val, beta, &val_loss, err)) != ECG_OK)
+        double val_loss = NAN, val_mse = NAN;
+        if ((status = validate(&run, &val, beta, &val_loss, &val_mse, err)) != ECG_OK)
             goto done;
 
         EcgTrainHistory *h = &result->history;
@@ -586,6 +593,7 @@ int ecg_train(EcgDataset *ds, const EcgTrainOptions *opt, EcgTrainProgressFn pro
         }
         p.epoch_done = true;
         p.val_loss = val_loss;
+        p.val_mse = val_mse;
         if (progress && progress(user, &p)) {
             status = ecg_fail(err, ECG_ERR_CANCELLED, "training cancelled after epoch %zu", epoch);
             goto done;

@@ -69,6 +69,7 @@ typedef struct {
     double windows_per_s;
     bool epoch_done;             /* the epoch's validation below is filled */
     double val_loss;
+    double val_mse;              /* reconstruction error, normalised units (signal variance ~1) */
 } EcgTrainProgress;
 
 /* Called after every batch and every epoch; a nonzero return cancels. */
