@@ -84,7 +84,7 @@ static void superclass_attr(char *buf, size_t size, const char *prefix, size_t i
 // ----------------------------------------------------------------------------
 // info
 
-static void metrics_init(EcgEvalMetrics *mt)
+void ecg_eval_metrics_init(EcgEvalMetrics *mt)
 {
     memset(mt, 0, sizeof *mt);
     mt->auroc = mt->auprc = mt->threshold = NAN;
@@ -93,22 +93,32 @@ static void metrics_init(EcgEvalMetrics *mt)
         mt->auroc_superclass[i] = NAN;
 }
 
+void ecg_eval_summary_init(EcgEvalSummary *s)
+{
+    memset(s, 0, sizeof *s);
+    ecg_eval_metrics_init(&s->model);
+    ecg_eval_metrics_init(&s->linear);
+}
+
+void ecg_eval_summary_clear(EcgEvalSummary *s)
+{
+    free(s->roc_fpr);
+    free(s->roc_tpr);
+    ecg_eval_summary_init(s);
+}
+
 void ecg_checkpoint_info_init(EcgCheckpointInfo *info)
 {
     memset(info, 0, sizeof *info);
     info->threshold = info->percentile = NAN;
-    metrics_init(&info->eval.model);
-    metrics_init(&info->eval.linear);
+    ecg_eval_summary_init(&info->eval);
 }
 
 void ecg_checkpoint_info_clear(EcgCheckpointInfo *info)
 {
     free(info->val_scores);
-#define FREE_FIELD(f) free(info->history.f);
-    HISTORY_FIELDS(FREE_FIELD)
-#undef FREE_FIELD
-    free(info->eval.roc_fpr);
-    free(info->eval.roc_tpr);
+    ecg_train_history_clear(&info->history);
+    ecg_eval_summary_clear(&info->eval);
     ecg_checkpoint_info_init(info);
 }
 

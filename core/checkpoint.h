@@ -73,6 +73,13 @@ typedef struct {
     EcgEvalMetrics linear;       /* the PCA reconstruction reference on the same windows */
 } EcgEvalSummary;
 
+/* Metrics all NaN, counts 0. */
+void ecg_eval_metrics_init(EcgEvalMetrics *m);
+/* Empty summary: no ROC curve, no linear reference, metrics NaN. */
+void ecg_eval_summary_init(EcgEvalSummary *s);
+/* Free the ROC curve; s is left as after ecg_eval_summary_init. */
+void ecg_eval_summary_clear(EcgEvalSummary *s);
+
 /* Everything a checkpoint holds beside the model. Arrays are owned (malloc'ed)
  * and freed by ecg_checkpoint_info_clear. */
 typedef struct {

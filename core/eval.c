@@ -15,29 +15,6 @@ const size_t ecg_linear_candidates[ECG_LINEAR_N_CANDIDATES] = {2, 4, 8, 16, 32, 
 // ----------------------------------------------------------------------------
 // the protocol
 
-static void metrics_init(EcgEvalMetrics *mt)
-{
-    memset(mt, 0, sizeof *mt);
-    mt->auroc = mt->auprc = mt->threshold = NAN;
-    mt->confusion.f1 = mt->confusion.precision = mt->confusion.recall = mt->confusion.specificity = NAN;
-    for (size_t i = 0; i < ECG_EVAL_N_SUPERCLASSES; i++)
-        mt->auroc_superclass[i] = NAN;
-}
-
-void ecg_eval_summary_init(EcgEvalSummary *s)
-{
-    memset(s, 0, sizeof *s);
-    metrics_init(&s->model);
-    metrics_init(&s->linear);
-}
-
-void ecg_eval_summary_clear(EcgEvalSummary *s)
-{
-    free(s->roc_fpr);
-    free(s->roc_tpr);
-    ecg_eval_summary_init(s);
-}
-
 /* Records of some folds with a diagnostic superclass: their dataset indices,
  * labels (1 unless the set is exactly NORM) and superclass bits. */
 typedef struct {
@@ -140,7 +117,7 @@ int ecg_eval_metrics(const double *scores, const uint8_t *labels, const uint8_t 
         free(sub_labels);
         return ecg_fail(err, ECG_ERR_NOMEM, "out of memory for %zu scores", n);
     }
-    metrics_init(out);
+    ecg_eval_metrics_init(out);
     out->auroc = ecg_auroc(scores, labels, n);
     out->auprc = ecg_auprc(scores, labels, n);
     out->threshold = threshold;

@@ -32,10 +32,6 @@
 
 /* ---- the protocol ---- */
 
-/* Empty summary: no ROC curve, no linear reference, metrics NaN. */
-void ecg_eval_summary_init(EcgEvalSummary *s);
-/* Free the ROC curve; s is left as after ecg_eval_summary_init. */
-void ecg_eval_summary_clear(EcgEvalSummary *s);
 
 /* The figures of scores (n) against labels (n) (1 anomalous), at threshold;
  * superclass (n) holds each record's ECG_SC_* bits for the AUROC per superclass. */

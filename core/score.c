@@ -43,11 +43,10 @@ static void resample_mask(const unsigned char *in, size_t n_in, unsigned char *o
     }
 }
 
-static void normalise(EcgRecord *r, const unsigned char *missing, const EcgNormStats *norm)
+void ecg_normalise_leads(float *leads, const unsigned char *missing, size_t n, const EcgNormStats *norm)
 {
-    size_t n = r->n_samples;
     for (size_t l = 0; l < N_LEADS; l++) {
-        float *x = ecg_record_lead(r, l); // (n)
+        float *x = leads + l * n; // (n)
         const unsigned char *miss = missing + l * n;
         float mean = 0, std = 1;
         if (norm) {
@@ -121,7 +120,7 @@ int ecg_preprocess(const EcgModelConfig *cfg, const EcgNormStats *norm, const Ec
     if ((cfg->band_low > 0 || cfg->band_high < cfg->fs / 2 || cfg->notch > 0) &&
         (status = ecg_record_bandpass(out, cfg->band_low, cfg->band_high, cfg->notch, err)) != ECG_OK)
         goto fail;
-    normalise(out, missing, cfg->normalization == ECG_NORM_DATASET ? norm : NULL);
+    ecg_normalise_leads(out->samples, missing, out->n_samples, cfg->normalization == ECG_NORM_DATASET ? norm : NULL);
     if (missing_out)
         *missing_out = missing;
     else

@@ -51,6 +51,11 @@ void ecg_windows_average(const float *values, const size_t *starts, size_t W, si
  * (count > 0); returns the record score, the mean over leads and those samples. */
 double ecg_record_score_of(const float *point, size_t n, const float *count, float lead_score[12]);
 
+/* Normalise the 12 leads (12, n) in place, skipping missing (12, n) samples
+ * (set to 0): per lead with norm's statistics, or with the lead's own mean and
+ * standard deviation when norm is NULL. A flat lead is centred, not scaled. */
+void ecg_normalise_leads(float *leads, const unsigned char *missing, size_t n, const EcgNormStats *norm);
+
 /* Model inputs and outputs of every window of a record (for `score --windows`
  * and the viewer's temporal attention); absent outputs are NULL. */
 typedef struct {

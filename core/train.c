@@ -36,9 +36,8 @@ void ecg_train_options_default(EcgTrainOptions *opt, const EcgModelConfig *model
     opt->threads = 1;
 }
 
-void ecg_train_result_clear(EcgTrainResult *r)
+void ecg_train_history_clear(EcgTrainHistory *h)
 {
-    EcgTrainHistory *h = &r->history;
     free(h->train_loss);
     free(h->val_loss);
     free(h->recon);
@@ -46,6 +45,12 @@ void ecg_train_result_clear(EcgTrainResult *r)
     free(h->beta);
     free(h->lr);
     free(h->seconds);
+    memset(h, 0, sizeof *h);
+}
+
+void ecg_train_result_clear(EcgTrainResult *r)
+{
+    ecg_train_history_clear(&r->history);
     free(r->val_scores);
     memset(r, 0, sizeof *r);
 }
@@ -155,35 +160,9 @@ static void split_stats(const Split *s, EcgNormStats *norm)
 /* Normalise every record of s per record and lead, or with norm. */
 static void split_normalise(Split *s, const EcgNormStats *norm)
 {
-    size_t n = s->n_samples;
+    size_t size = N_LEADS * s->n_samples;
     for (size_t r = 0; r < s->n; r++)
-        for (size_t l = 0; l < N_LEADS; l++) {
-            float *x = s->x + (r * N_LEADS + l) * n;
-            const unsigned char *miss = s->missing + (r * N_LEADS + l) * n;
-            float mean, std;
-            if (norm) {
-                mean = norm->mean[l];
-                std = norm->std[l];
-            } else {
-                double sum = 0, sum2 = 0;
-                size_t count = 0;
-                for (size_t t = 0; t < n; t++)
-                    if (!miss[t]) {
-                        sum += x[t];
-                        count++;
-                    }
-                double m = count ? sum / (double)count : 0;
-                for (size_t t = 0; t < n; t++)
-                    if (!miss[t])
-                        sum2 += (x[t] - m) * (x[t] - m);
-                mean = (float)m;
-                std = (float)(count ? sqrt(sum2 / (double)count) : 0);
-            }
-            if (!(std > 1e-6f))
-                std = 1;
-            for (size_t t = 0; t < n; t++)
-                x[t] = miss[t] ? 0 : (x[t] - mean) / std;
-        }
+        ecg_normalise_leads(s->x + r * size, s->missing + r * size, s->n_samples, norm);
 }
 
 static int window_has_missing(const Split *s, size_t r, size_t start, size_t T)

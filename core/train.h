@@ -80,6 +80,8 @@ typedef struct {
     double *train_loss, *val_loss, *recon, *kl, *beta, *lr, *seconds;  /* (n_epochs) */
 } EcgTrainHistory;
 
+void ecg_train_history_clear(EcgTrainHistory *h);
+
 typedef struct {
     EcgTrainHistory history;
     size_t best_epoch;           /* 1-based epoch whose weights the model holds */
