@@ -11,13 +11,12 @@ static void check_kind(const char *kind)
     char model_path[1024], demo_path[1024];
     snprintf(model_path, sizeof model_path, "%s/data/models/%s.model.h5", ECGLENS_SOURCE_ROOT, kind);
     snprintf(demo_path, sizeof demo_path, "%s/data/demo.h5", getenv("ECGLENS_BUILD_ROOT"));
-    SKIP_IF(access(model_path, R_OK) != 0, "model not shipped yet");
     EcgError err = {0};
     EcgModel *m;
     EcgCheckpointInfo info;
     EcgDataset *ds;
     REQUIRE_OK(ecg_checkpoint_load(model_path, &m, &info, &err), &err);
-    CHECK(info.has_calibration && info.threshold > 0);
+    CHECK(info.has_calibration && isfinite(info.threshold)); /* NLL scores may be negative */
     CHECK(info.history.n_epochs > 0);
     REQUIRE_OK(ecg_dataset_open(demo_path, &ds, &err), &err);
     EcgEvalSummary summary;
