@@ -303,15 +303,30 @@ int cli_score(int argc, char **argv)
 
 /* ---- eval ---- */
 
-static void print_metrics_json(const char *key, const EcgEvalMetrics *m, size_t n)
+/* A JSON number, or null for NaN and infinities (undefined metrics). */
+static void print_json_number(const char *key, double value, const char *separator)
 {
-    printf("\"%s\": {\"auroc\": %.6f, \"auprc\": %.6f, \"f1\": %.6f, \"precision\": %.6f, \"recall\": %.6f, "
-           "\"specificity\": %.6f, \"threshold\": %.6g, \"n\": %zu, \"per_superclass\": {",
-           key, m->auroc, m->auprc, m->confusion.f1, m->confusion.precision, m->confusion.recall,
-           m->confusion.specificity, m->threshold, n);
+    if (isfinite(value))
+        printf("\"%s\": %.6g%s", key, value, separator);
+    else
+        printf("\"%s\": null%s", key, separator);
+}
+
+/* The fields of one scorer's metrics, without braces: the JSON keys of issue 3. */
+static void print_metrics_json(const EcgEvalMetrics *m, size_t n)
+{
+    print_json_number("auroc", m->auroc, ", ");
+    print_json_number("auprc", m->auprc, ", ");
+    print_json_number("f1", m->confusion.f1, ", ");
+    print_json_number("precision", m->confusion.precision, ", ");
+    print_json_number("recall", m->confusion.recall, ", ");
+    print_json_number("specificity", m->confusion.specificity, ", ");
+    print_json_number("threshold", m->threshold, ", ");
+    printf("\"n\": %zu, \"per_superclass\": {", n);
     for (int c = 0; c < ECG_EVAL_N_SUPERCLASSES; c++)
-        printf("%s\"%s\": %.6f", c ? ", " : "", ecg_superclass_names[c + 1], m->auroc_superclass[c]);
-    printf("}}");
+        print_json_number(ecg_superclass_names[c + 1], m->auroc_superclass[c],
+                          c + 1 < ECG_EVAL_N_SUPERCLASSES ? ", " : "");
+    printf("}");
 }
 
 static void print_metrics_text(const char *title, const EcgEvalMetrics *m, size_t n)
@@ -360,19 +375,10 @@ int cli_eval(int argc, char **argv)
         l.info.has_eval = true;
         if (json) {
             printf("{");
-            print_metrics_json("model", &summary->model, summary->n);
-            printf(", \"auroc\": %.6f, \"auprc\": %.6f, \"f1\": %.6f, \"precision\": %.6f, \"recall\": %.6f, "
-                   "\"specificity\": %.6f, \"threshold\": %.6g, \"n\": %zu, ",
-                   summary->model.auroc, summary->model.auprc, summary->model.confusion.f1,
-                   summary->model.confusion.precision, summary->model.confusion.recall,
-                   summary->model.confusion.specificity, summary->model.threshold, summary->n);
-            printf("\"per_superclass\": {");
-            for (int c = 0; c < ECG_EVAL_N_SUPERCLASSES; c++)
-                printf("%s\"%s\": %.6f", c ? ", " : "", ecg_superclass_names[c + 1],
-                       summary->model.auroc_superclass[c]);
-            printf("}, ");
-            print_metrics_json("linear_baseline", &summary->linear, summary->n);
-            printf(", \"linear_k\": %zu}\n", summary->linear_k);
+            print_metrics_json(&summary->model, summary->n);
+            printf(", \"linear_baseline\": {\"k\": %zu, ", summary->linear_k);
+            print_metrics_json(&summary->linear, summary->n);
+            printf("}}\n");
         } else {
             print_metrics_text(ecg_model_config(l.model)->name, &summary->model, summary->n);
             char title[96];
