@@ -33,16 +33,14 @@ typedef struct {
     EcgConv1dShape shape[N_LAYERS]; // of the current batch
     // activations
     float *x;                 // (B, T, 12) the input
-    float *xt;                // (B, 12, T) the input, channels first
-    float *y[N_LAYERS];       // (B, out, L) layer outputs, after the ReLU but the last's
+    float *xt;                // (12, B, T) the input, channel-major as every activation
+    float *y[N_LAYERS];       // (out, B, L) layer outputs, after the ReLU but the last's
     float *cache[N_LAYERS];   // the layers' caches
     float *x_mean;            // (B, T, 12) the last output cropped to T
-    // backward: zeroed together before each pass
-    float *grad_block;        // (grad_size) the buffers below
-    size_t grad_size;
+    // backward: each zeroed just before the pass adds into it, while it is cached
     float *dx_mean;           // (B, T, 12)
-    float *dy[N_LAYERS];      // (B, out, L) gradient of y
-    float *dpre[N_LAYERS - 1];// (B, out, L) gradient of a layer's output before its ReLU
+    float *dy[N_LAYERS];      // (out, B, L) gradient of y
+    float *dpre[N_LAYERS - 1];// (out, B, L) gradient of a layer's output before its ReLU
 } Cae;
 
 static int cae_define(EcgModel *m, EcgError *err)
@@ -101,37 +99,38 @@ static size_t cae_layout(EcgModel *m, size_t B, size_t T, float *base)
                                          : ecg_conv1d_cache_size(&c->shape[i]));
     }
     c->x_mean = ecg_carve(&cv, n);
-    size_t grad_start = cv.used;
-    c->grad_block = c->dx_mean = ecg_carve(&cv, n);
+    c->dx_mean = ecg_carve(&cv, n);
     for (size_t i = 0; i < N_LAYERS; i++) {
         c->dy[i] = ecg_carve(&cv, out_size(c, i));
         if (i < N_LAYERS - 1)
             c->dpre[i] = ecg_carve(&cv, out_size(c, i));
     }
-    c->grad_size = cv.used - grad_start;
     return cv.used;
 }
 
-// dst[b, c, t] = src[b, t, c] for t < T; dst's rows are L >= T long, the rest untouched
-static void to_channels(float *dst,       // (B, C, L)
+// dst[c, b, t] = src[b, t, c] for t < T; dst's rows are L >= T long, zero past T
+static void to_channels(float *dst,       // (C, B, L)
                         const float *src, // (B, T, C)
                         size_t B, size_t T, size_t C, size_t L)
 {
-    for (size_t b = 0; b < B; b++)
-        for (size_t t = 0; t < T; t++)
-            for (size_t ch = 0; ch < C; ch++)
-                dst[(b * C + ch) * L + t] = src[(b * T + t) * C + ch];
+    for (size_t ch = 0; ch < C; ch++)
+        for (size_t b = 0; b < B; b++) {
+            float *row = dst + (ch * B + b) * L;
+            for (size_t t = 0; t < T; t++)
+                row[t] = src[(b * T + t) * C + ch];
+            memset(row + T, 0, (L - T) * sizeof *row);
+        }
 }
 
-// dst[b, t, c] = src[b, c, t] for t < T: the first T of every row of L
+// dst[b, t, c] = src[c, b, t] for t < T: the first T of every row of L
 static void from_channels(float *dst,       // (B, T, C)
-                          const float *src, // (B, C, L)
+                          const float *src, // (C, B, L)
                           size_t B, size_t T, size_t C, size_t L)
 {
     for (size_t b = 0; b < B; b++)
         for (size_t t = 0; t < T; t++)
             for (size_t ch = 0; ch < C; ch++)
-                dst[(b * T + t) * C + ch] = src[(b * C + ch) * L + t];
+                dst[(b * T + t) * C + ch] = src[(ch * B + b) * L + t];
 }
 
 static void cae_forward(EcgModel *m, const float *x, const float *eps, EcgModelOutputs *out)
@@ -144,9 +143,10 @@ static void cae_forward(EcgModel *m, const float *x, const float *eps, EcgModelO
     const float *in = c->xt;
     for (size_t i = 0; i < N_LAYERS; i++) {
         if (LAYERS[i].transposed)
-            ecg_conv_transpose1d_forward(c->y[i], c->cache[i], in, c->w[i], c->b[i], &c->shape[i]);
+            ecg_conv_transpose1d_forward_cm(c->y[i], c->cache[i], in, c->w[i], c->b[i],
+                                            &c->shape[i]);
         else
-            ecg_conv1d_forward(c->y[i], c->cache[i], in, c->w[i], c->b[i], &c->shape[i]);
+            ecg_conv1d_forward_cm(c->y[i], c->cache[i], in, c->w[i], c->b[i], &c->shape[i]);
         if (i < N_LAYERS - 1)
             ecg_relu_forward(c->y[i], c->y[i], out_size(c, i));
         in = c->y[i];
@@ -163,21 +163,25 @@ static void cae_loss(EcgModel *m, EcgModelLoss *loss, bool grads)
     loss->kl = 0.0;
     if (!grads)
         return;
-    memset(c->grad_block, 0, c->grad_size * sizeof *c->grad_block);
+    memset(c->dx_mean, 0, n * sizeof *c->dx_mean);
     ecg_mse_backward(c->dx_mean, 1.0f, c->x_mean, c->x, n);
-    // the cropped samples get no gradient: dy stays zero past T
+    // the cropped samples get no gradient: dy is zero past T
     to_channels(c->dy[N_LAYERS - 1], c->dx_mean, B, T, ECG_N_LEADS, out_len(c, N_LAYERS - 1));
     for (size_t i = N_LAYERS; i-- > 0;) {
         const float *dout = i == N_LAYERS - 1 ? c->dy[i] : c->dpre[i];
         float *din = i ? c->dy[i - 1] : NULL; // the input needs no gradient
+        if (din)
+            memset(din, 0, out_size(c, i - 1) * sizeof *din);
         if (LAYERS[i].transposed)
-            ecg_conv_transpose1d_backward(din, c->dw[i], c->db[i], dout, c->cache[i], c->w[i],
-                                          &c->shape[i]);
+            ecg_conv_transpose1d_backward_cm(din, c->dw[i], c->db[i], dout, c->cache[i],
+                                             c->w[i], &c->shape[i]);
         else
-            ecg_conv1d_backward(din, c->dw[i], c->db[i], dout, c->cache[i], c->w[i],
-                                &c->shape[i]);
-        if (i)
-            ecg_relu_backward(c->dpre[i - 1], c->dy[i - 1], c->y[i - 1], out_size(c, i - 1));
+            ecg_conv1d_backward_cm(din, c->dw[i], c->db[i], dout, c->cache[i], c->w[i],
+                                   &c->shape[i]);
+        if (din) {
+            memset(c->dpre[i - 1], 0, out_size(c, i - 1) * sizeof(float));
+            ecg_relu_backward(c->dpre[i - 1], din, c->y[i - 1], out_size(c, i - 1));
+        }
     }
 }
 

@@ -1,12 +1,16 @@
 /* conv1d.h — 1-D convolution and transposed convolution, PyTorch's nn.Conv1d and
- * nn.ConvTranspose1d (dilation 1, groups 1) on (B, C, L) tensors.
+ * nn.ConvTranspose1d (dilation 1, groups 1) on (B, C, L) tensors, or on
+ * channel-major (C, B, L) ones.
  *
  * Both run as one matrix product for the whole batch: the input windows are
  * unrolled into a column matrix (im2col) whose columns are the (batch, position)
  * pairs, and scattered back the same way (col2im) for the transposed direction.
- * The cache holds that matrix and the work space of both passes; its size in
- * floats comes from the *_cache_size functions, so a model can place it in its
- * activation arena. */
+ * The products take and give channel-major (C, B*L) matrices, so a stack of
+ * layers that keeps its activations channel-major (the CAE, through the *_cm
+ * functions) multiplies them where they lie, while (B, C, L) tensors go through
+ * transposed copies. The cache holds the column matrix and the work space of
+ * both passes; its size in floats comes from the *_cache_size functions (the
+ * same for both layouts), so a model can place it in its activation arena. */
 #pragma once
 
 #include <stddef.h>
@@ -60,3 +64,16 @@ void ecg_conv_transpose1d_backward(float *din,          // (B, C, L) or NULL
                                    float *cache,        // as left by forward
                                    const float *weight, // (C, OC, K)
                                    const EcgConv1dShape *s);
+
+/* The same four on channel-major tensors: in and din (C, B, L), out and dout
+ * (OC, B, Lout). */
+void ecg_conv1d_forward_cm(float *out, float *cache, const float *in, const float *weight,
+                           const float *bias, const EcgConv1dShape *s);
+void ecg_conv1d_backward_cm(float *din, float *dweight, float *dbias, const float *dout,
+                            float *cache, const float *weight, const EcgConv1dShape *s);
+void ecg_conv_transpose1d_forward_cm(float *out, float *cache, const float *in,
+                                     const float *weight, const float *bias,
+                                     const EcgConv1dShape *s);
+void ecg_conv_transpose1d_backward_cm(float *din, float *dweight, float *dbias,
+                                      const float *dout, float *cache, const float *weight,
+                                      const EcgConv1dShape *s);

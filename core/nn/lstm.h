@@ -6,9 +6,10 @@
  *   c_t = f c_prev + i g        h_t = o tanh(c_t)
  *
  * where h_prev is h_{t-1} (forward direction) or h_{t+1} (reverse). The input
- * projections of all time steps are one matrix product; each step adds only the
- * recurrent product. Backward runs through time and then forms the weight
- * gradients with a few large products.
+ * projections of all time steps of a sequence are one matrix product; each step
+ * adds only the recurrent product of the B sequences, a hand-vectorised kernel
+ * (vecmath.h) reading W_hh in place. Backward runs through time and then forms
+ * the weight gradients with a few large products.
  *
  * The cache holds the gate activations, cell states and hidden states of the
  * forward pass and the work space of the backward pass; its size in floats is

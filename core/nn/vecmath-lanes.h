@@ -7,12 +7,10 @@ typedef int32_t NAME(vi) __attribute__((vector_size(LANES * sizeof(int32_t))));
 #define vf NAME(vf)
 #define vi NAME(vi)
 
+// Every lane a: the scalar operand is broadcast (x - 0 = x for every x, -0 too).
 static inline __attribute__((always_inline)) vf NAME(splat)(float a)
 {
-    vf v;
-    for (int i = 0; i < LANES; i++)
-        v[i] = a;
-    return v;
+    return a - (vf){0};
 }
 
 // Lanes of a where mask m is set (all ones), of b elsewhere.
@@ -68,15 +66,15 @@ static inline __attribute__((always_inline)) vf NAME(tanh_v)(vf x)
     return NAME(select)(a < 0.625f, small, large);
 }
 
-// The floats x[i .. n) (at most LANES), lanes past n set to pad. Whole vectors go
-// through a fixed-size copy, which compiles to one load. The tail goes through a
-// float array: indexing a vector's lanes with a variable would keep it in memory
-// in every loop that does so.
+// The floats x[i .. n) (at most LANES, none when i >= n), lanes past n set to pad.
+// Whole vectors go through a fixed-size copy, which compiles to one load. The tail
+// goes through a float array: indexing a vector's lanes with a variable would keep
+// it in memory in every loop that does so.
 static inline __attribute__((always_inline)) vf NAME(load)(const float *x, size_t i, size_t n,
                                                           float pad)
 {
     vf v;
-    if (n - i >= LANES) {
+    if (i + LANES <= n) {
         memcpy(&v, x + i, sizeof v);
     } else {
         float lanes[LANES];
@@ -89,7 +87,7 @@ static inline __attribute__((always_inline)) vf NAME(load)(const float *x, size_
 
 static inline __attribute__((always_inline)) void NAME(store)(float *y, size_t i, size_t n, vf v)
 {
-    if (n - i >= LANES) {
+    if (i + LANES <= n) {
         memcpy(y + i, &v, sizeof v);
     } else {
         float lanes[LANES];
@@ -177,5 +175,133 @@ static void NAME(softmax_backward)(float *d, const float *a, size_t rows, size_t
     }
 }
 
+// ----------------------------------------------------------------------------
+// the LSTM cells of B sequences at one step (lstm.c): gate rows of 4H in the order
+// i, f, g, o, the other rows of H
+
+static inline void NAME(lstm_cell)(float *gate, float *c, float *tc, float *h,
+                                   const float *c_prev, const float *bias, size_t B, size_t H)
+{
+#define PRE(q) (NAME(load)(g4 + (q) * H, j, H, 0) + NAME(load)(bias + (q) * H, j, H, 0))
+    for (size_t b = 0; b < B; b++) {
+        float *g4 = gate + 4 * b * H;
+        size_t row = b * H; // of the (B, H) arrays
+        for (size_t j = 0; j < H; j += LANES) {
+            vf i = NAME(sigmoid_v)(PRE(0)), f = NAME(sigmoid_v)(PRE(1));
+            vf g = NAME(tanh_v)(PRE(2)), o = NAME(sigmoid_v)(PRE(3));
+            vf cj = f * NAME(load)(c_prev + row, j, H, 0) + i * g, t = NAME(tanh_v)(cj);
+            NAME(store)(g4, j, H, i);
+            NAME(store)(g4 + H, j, H, f);
+            NAME(store)(g4 + 2 * H, j, H, g);
+            NAME(store)(g4 + 3 * H, j, H, o);
+            NAME(store)(c + row, j, H, cj);
+            NAME(store)(tc + row, j, H, t);
+            NAME(store)(h + row, j, H, o * t);
+        }
+    }
+#undef PRE
+}
+
+static inline void NAME(lstm_cell_backward)(float *dgate, float *dc, const float *dh,
+                                            const float *gate, const float *tc,
+                                            const float *c_prev, size_t B, size_t H)
+{
+    for (size_t b = 0; b < B; b++) {
+        const float *g4 = gate + 4 * b * H;
+        float *dg4 = dgate + 4 * b * H;
+        size_t row = b * H; // of the (B, H) arrays
+        for (size_t j = 0; j < H; j += LANES) {
+            vf i = NAME(load)(g4, j, H, 0), f = NAME(load)(g4 + H, j, H, 0);
+            vf g = NAME(load)(g4 + 2 * H, j, H, 0), o = NAME(load)(g4 + 3 * H, j, H, 0);
+            vf t = NAME(load)(tc + row, j, H, 0), dhj = NAME(load)(dh + row, j, H, 0);
+            vf dcj = NAME(load)(dc + row, j, H, 0) + dhj * o * (1.0f - t * t);
+            vf cp = NAME(load)(c_prev + row, j, H, 0);
+            NAME(store)(dg4, j, H, dcj * g * i * (1.0f - i));
+            NAME(store)(dg4 + H, j, H, dcj * cp * f * (1.0f - f));
+            NAME(store)(dg4 + 2 * H, j, H, dcj * i * (1.0f - g * g));
+            NAME(store)(dg4 + 3 * H, j, H, dhj * t * o * (1.0f - o));
+            NAME(store)(dc + row, j, H, dcj * f);
+        }
+    }
+}
+
+// ----------------------------------------------------------------------------
+// products of a few rows: C (M, N) += A (M, K) B (K, N)
+
+// A tile of C is MR rows by NV vectors: its sums stay in registers through K.
+// Six by four vectors take 24 of AVX-512's 32 registers, six by two 12 of the 16
+// of AVX2 and SSE; a row of A broadcast and a row of the tile of B take the rest.
+#define MR 6
+#define NV (LANES == 16 ? 4 : 2)
+
+// The tile at C, rows <= MR by cols <= NV LANES, over K. Both are constants after
+// inlining for the whole tiles, so acc lives in registers; tiles of partial
+// vectors only come with odd sizes (their lanes past cols load zeros and store
+// nothing).
+static inline __attribute__((always_inline)) void NAME(matmul_tile)(
+    float *C, size_t ldc, const float *A, size_t lda, const float *B, size_t ldb, size_t K,
+    size_t rows, size_t cols)
+{
+    vf acc[MR][NV] = {0}; // zeros where rows < MR, for the compiler's sake
+#pragma GCC unroll 16
+    for (size_t r = 0; r < rows; r++)
+#pragma GCC unroll 16
+        for (size_t v = 0; v < NV; v++)
+            acc[r][v] = NAME(load)(C + r * ldc, v * LANES, cols, 0);
+    for (size_t k = 0; k < K; k++) {
+        vf b[NV];
+#pragma GCC unroll 16
+        for (size_t v = 0; v < NV; v++)
+            b[v] = NAME(load)(B + k * ldb, v * LANES, cols, 0);
+#pragma GCC unroll 16
+        for (size_t r = 0; r < rows; r++) {
+            vf a = NAME(splat)(A[r * lda + k]);
+#pragma GCC unroll 16
+            for (size_t v = 0; v < NV; v++)
+                acc[r][v] += a * b[v];
+        }
+    }
+#pragma GCC unroll 16
+    for (size_t r = 0; r < rows; r++)
+#pragma GCC unroll 16
+        for (size_t v = 0; v < NV; v++)
+            NAME(store)(C + r * ldc, v * LANES, cols, acc[r][v]);
+}
+
+// B in column panels (ecg_vmatmul_pack). Whole tiles get a copy per row count
+// (the last rows of M may be fewer than MR), partial ones one generic copy.
+static inline void NAME(matmul)(float *C, size_t ldc, const float *A, size_t lda,
+                                const float *Bp, size_t M, size_t N, size_t K)
+{
+    // K in slices whose rows of a panel (KC ECG_VMATMUL_PANEL floats) stay in L1
+    const size_t KC = 128, NC = NV * LANES, P = ECG_VMATMUL_PANEL;
+    for (size_t p = 0; p < N; p += P) {
+        size_t w = N - p < P ? N - p : P;
+        const float *panel = Bp + p * K; // (K, w)
+        for (size_t k = 0; k < K; k += KC) {
+            size_t kc = K - k < KC ? K - k : KC;
+            for (size_t n = 0; n < w; n += NC)
+                for (size_t m = 0; m < M; m += MR) {
+                    float *c = C + m * ldc + p + n;
+                    const float *a = A + m * lda + k, *b = panel + k * w + n;
+                    size_t rows = M - m < MR ? M - m : MR, cols = w - n < NC ? w - n : NC;
+#define TILE(r, n) NAME(matmul_tile)(c, ldc, a, lda, b, w, kc, r, n)
+                    switch (cols < NC ? 0 : rows) { // MR = 6 cases
+                    case 6: TILE(6, NC); break;
+                    case 5: TILE(5, NC); break;
+                    case 4: TILE(4, NC); break;
+                    case 3: TILE(3, NC); break;
+                    case 2: TILE(2, NC); break;
+                    case 1: TILE(1, NC); break;
+                    default: TILE(rows, cols); // a partial column tile
+                    }
+#undef TILE
+                }
+        }
+    }
+}
+
+#undef MR
+#undef NV
 #undef vf
 #undef vi
