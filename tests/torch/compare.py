@@ -16,9 +16,9 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def run_json(cmd):
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])["results"]
+def run_json(cmd, env=None):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main():
@@ -34,9 +34,12 @@ def main():
               "--seconds", str(a.seconds), "--json"]
     best_c, best_t = {}, {}
     for _ in range(a.rounds):
-        for best, cmd in ((best_c, [a.cli, "bench"] + common),
-                          (best_t, [sys.executable, os.path.join(HERE, "bench.py")] + common)):
-            for kind, r in run_json(cmd).items():
+        c = run_json([a.cli, "bench"] + common)
+        # PyTorch gets the same OpenBLAS kernels the ecglens run used (it may not know the CPU either)
+        env = dict(os.environ, OPENBLAS_CORETYPE=c["kernels"])
+        t = run_json([sys.executable, os.path.join(HERE, "bench.py")] + common, env)
+        for best, results in ((best_c, c["results"]), (best_t, t["results"])):
+            for kind, r in results.items():
                 b = best.setdefault(kind, dict(r))
                 b["train_windows_per_s"] = max(b["train_windows_per_s"], r["train_windows_per_s"])
                 b["infer_ms_per_record"] = min(b["infer_ms_per_record"], r["infer_ms_per_record"])
