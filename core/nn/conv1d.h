@@ -65,15 +65,30 @@ void ecg_conv_transpose1d_backward(float *din,          // (B, C, L) or NULL
                                    const float *weight, // (C, OC, K)
                                    const EcgConv1dShape *s);
 
-/* The same four on channel-major tensors: in and din (C, B, L), out and dout
- * (OC, B, Lout). */
-void ecg_conv1d_forward_cm(float *out, float *cache, const float *in, const float *weight,
-                           const float *bias, const EcgConv1dShape *s);
-void ecg_conv1d_backward_cm(float *din, float *dweight, float *dbias, const float *dout,
-                            float *cache, const float *weight, const EcgConv1dShape *s);
-void ecg_conv_transpose1d_forward_cm(float *out, float *cache, const float *in,
-                                     const float *weight, const float *bias,
+/* The same four on channel-major tensors. */
+void ecg_conv1d_forward_cm(float *out,          // (OC, B, Lout)
+                           float *cache,        // (ecg_conv1d_cache_size)
+                           const float *in,     // (C, B, L)
+                           const float *weight, // (OC, C, K)
+                           const float *bias,   // (OC) or NULL
+                           const EcgConv1dShape *s);
+void ecg_conv1d_backward_cm(float *din,          // (C, B, L) or NULL
+                            float *dweight,      // (OC, C, K)
+                            float *dbias,        // (OC) or NULL
+                            const float *dout,   // (OC, B, Lout)
+                            float *cache,        // as left by forward
+                            const float *weight, // (OC, C, K)
+                            const EcgConv1dShape *s);
+void ecg_conv_transpose1d_forward_cm(float *out,          // (OC, B, Lout)
+                                     float *cache,        // (ecg_conv_transpose1d_cache_size)
+                                     const float *in,     // (C, B, L)
+                                     const float *weight, // (C, OC, K)
+                                     const float *bias,   // (OC) or NULL
                                      const EcgConv1dShape *s);
-void ecg_conv_transpose1d_backward_cm(float *din, float *dweight, float *dbias,
-                                      const float *dout, float *cache, const float *weight,
+void ecg_conv_transpose1d_backward_cm(float *din,          // (C, B, L) or NULL
+                                      float *dweight,      // (C, OC, K)
+                                      float *dbias,        // (OC) or NULL
+                                      const float *dout,   // (OC, B, Lout)
+                                      float *cache,        // as left by forward
+                                      const float *weight, // (C, OC, K)
                                       const EcgConv1dShape *s);

@@ -37,6 +37,8 @@ def main():
         c = run_json([a.cli, "bench"] + common)
         # PyTorch gets the same OpenBLAS kernels the ecglens run used (it may not know the CPU either)
         env = dict(os.environ, OPENBLAS_CORETYPE=c["kernels"])
+        if a.threads == 1:  # torch.set_num_threads(1) does not stop OpenBLAS's own threads
+            env["OPENBLAS_NUM_THREADS"] = "1"
         t = run_json([sys.executable, os.path.join(HERE, "bench.py")] + common, env)
         for best, results in ((best_c, c["results"]), (best_t, t["results"])):
             for kind, r in results.items():
