@@ -25,12 +25,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch"))
+import fixtures  # noqa: E402
+from fixtures import put  # noqa: E402
+
 SEED = 20240601
 
 
-def put(group, name, tensor):
-    # no time stamps: the same seed gives the same bytes
-    group.create_dataset(name, data=tensor.detach().numpy().astype(np.float32), track_times=False)
 
 
 def leaf(*shape, scale=1.0):
@@ -183,16 +184,8 @@ def adam(root, name, lr, weight_decay, max_norm, steps=5, n=50):
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "data", "fixtures",
-                                                              "nn-layers.h5")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    torch.manual_seed(SEED)
-    torch.set_num_threads(1)
-    with h5py.File(path, "w") as root:
-        root.attrs["format"] = "ecglens-fixture"
-        root.attrs["version"] = 1
-        root.attrs["torch"] = str(torch.__version__)
+    with fixtures.create("nn-layers.h5", SEED) as root:
+        path = root.filename
         linear(root)
         conv(root, "conv1d", False, B=2, C=3, L=16, OC=4, K=5, stride=2, padding=2)
         conv(root, "conv_transpose1d", True, B=2, C=4, L=8, OC=3, K=7, stride=2, padding=3,

@@ -44,7 +44,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch"))
+import fixtures  # noqa: E402
 import models  # noqa: E402
+from fixtures import put  # noqa: E402
 
 SEED = 20240602
 BETA = 0.5
@@ -57,9 +59,6 @@ U64 = np.uint64
 GOLDEN = 0x9e3779b97f4a7c15
 
 
-def put(group, name, tensor):
-    data = tensor.detach().numpy() if torch.is_tensor(tensor) else np.asarray(tensor)
-    group.create_dataset(name, data=data.astype(np.float32), track_times=False)
 
 
 def mix64(z):
@@ -164,16 +163,8 @@ def write_case(root, name, kind, sizes, B, T, hash_weights):
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "data", "fixtures",
-                                                              "models.h5")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    torch.manual_seed(SEED)
-    torch.set_num_threads(1)
-    with h5py.File(path, "w") as root:
-        root.attrs["format"] = "ecglens-fixture"
-        root.attrs["version"] = 1
-        root.attrs["torch"] = str(torch.__version__)
+    with fixtures.create("models.h5", SEED) as root:
+        path = root.filename
         # T = 30 is no multiple of 8: the CAE's output is cropped
         write_case(root, "cae", "cae", {}, B=2, T=30, hash_weights=False)
         write_case(root, "vae_bilstm", "vae_bilstm", SMALL, B=2, T=32, hash_weights=False)
