@@ -547,7 +547,7 @@ static int record_windows(const EcgModelConfig *cfg, const EcgNormStats *norm, c
     memset(w, 0, sizeof *w);
     EcgRecord pre;
     unsigned char *missing;
-    int status = ecg_preprocess(cfg, norm, rec, &pre, &missing, err);
+    int status = ecg_preprocess(cfg, norm, rec, &pre, &missing, NULL, err);
     if (status != ECG_OK)
         return status;
     w->n = pre.n_samples;

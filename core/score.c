@@ -43,7 +43,8 @@ static void resample_mask(const unsigned char *in, size_t n_in, unsigned char *o
     }
 }
 
-void ecg_normalise_leads(float *leads, const unsigned char *missing, size_t n, const EcgNormStats *norm)
+void ecg_normalise_leads(float *leads, const unsigned char *missing, size_t n, const EcgNormStats *norm,
+                         EcgNormStats *used)
 {
     for (size_t l = 0; l < N_LEADS; l++) {
         float *x = leads + l * n; // (n)
@@ -70,11 +71,13 @@ void ecg_normalise_leads(float *leads, const unsigned char *missing, size_t n, c
         }
         for (size_t t = 0; t < n; t++)
             x[t] = miss[t] ? 0 : (x[t] - mean) / std;
+        if (used)
+            used->mean[l] = mean, used->std[l] = std;
     }
 }
 
 int ecg_preprocess(const EcgModelConfig *cfg, const EcgNormStats *norm, const EcgRecord *rec, EcgRecord *out,
-                   unsigned char **missing_out, EcgError *err)
+                   unsigned char **missing_out, EcgNormStats *used, EcgError *err)
 {
     memset(out, 0, sizeof *out);
     if (missing_out)
@@ -120,7 +123,8 @@ int ecg_preprocess(const EcgModelConfig *cfg, const EcgNormStats *norm, const Ec
     if ((cfg->band_low > 0 || cfg->band_high < cfg->fs / 2 || cfg->notch > 0) &&
         (status = ecg_record_bandpass(out, cfg->band_low, cfg->band_high, cfg->notch, err)) != ECG_OK)
         goto fail;
-    ecg_normalise_leads(out->samples, missing, out->n_samples, cfg->normalization == ECG_NORM_DATASET ? norm : NULL);
+    ecg_normalise_leads(out->samples, missing, out->n_samples, cfg->normalization == ECG_NORM_DATASET ? norm : NULL,
+                        used);
     if (missing_out)
         *missing_out = missing;
     else
@@ -189,6 +193,28 @@ double ecg_record_score_of(const float *point, size_t n, const float *count, flo
     return total / (double)(covered * N_LEADS);
 }
 
+void ecg_score_smooth(const float *point, size_t n_leads, size_t n, double fs, double seconds, float *out)
+{
+    size_t half = (size_t)(seconds * fs / 2); /* samples on each side */
+    for (size_t l = 0; l < n_leads; l++) {
+        const float *p = point + l * n;
+        float *o = out + l * n;
+        double sum = 0;
+        size_t count = 0;
+        /* running sum over [t - half, t + half] */
+        for (size_t t = 0; t < half && t < n; t++)
+            if (isfinite(p[t]))
+                sum += p[t], count++;
+        for (size_t t = 0; t < n; t++) {
+            if (t + half < n && isfinite(p[t + half]))
+                sum += p[t + half], count++;
+            if (t > half && isfinite(p[t - half - 1]))
+                sum -= p[t - half - 1], count--;
+            o[t] = count ? (float)(sum / (double)count) : NAN;
+        }
+    }
+}
+
 void ecg_record_score_clear(EcgRecordScore *s)
 {
     free(s->x);
@@ -246,7 +272,7 @@ int ecg_score_record(EcgModel *m, const EcgNormStats *norm, const EcgRecord *rec
     unsigned char *missing = NULL;
     size_t *starts = NULL, *valid = NULL;
     float *batch = NULL, *count = NULL, *per_window = NULL;
-    int status = ecg_preprocess(cfg, norm, rec, &pre, &missing, err);
+    int status = ecg_preprocess(cfg, norm, rec, &pre, &missing, &out->units, err);
     if (status != ECG_OK)
         return status;
 

@@ -23,10 +23,12 @@ size_t ecg_window_starts(size_t n, size_t window, size_t stride, size_t *starts)
 /* rec as the model sees it: the 12 standard leads in standard order, resampled to
  * cfg->fs, band-passed (and notched) as cfg says, normalised per record and lead
  * or with norm. Non-finite samples are set to 0 in out and marked in
- * missing (12, n) when missing is not NULL (malloc'ed, caller frees). Refused
- * with the record's id named: a standard lead missing, too short a record. */
+ * missing (12, n) when missing is not NULL (malloc'ed, caller frees); used (may
+ * be NULL) receives the mean and standard deviation each lead was normalised
+ * with, so model units convert back: v = x * std + mean. Refused with the
+ * record's id named: a standard lead missing, too short a record. */
 int ecg_preprocess(const EcgModelConfig *cfg, const EcgNormStats *norm, const EcgRecord *rec, EcgRecord *out,
-                   unsigned char **missing, EcgError *err);
+                   unsigned char **missing, EcgNormStats *used, EcgError *err);
 
 /* Windows of a preprocessed record and back, shared by every scorer (the models
  * and the PCA reference of eval.h). */
@@ -53,8 +55,10 @@ double ecg_record_score_of(const float *point, size_t n, const float *count, flo
 
 /* Normalise the 12 leads (12, n) in place, skipping missing (12, n) samples
  * (set to 0): per lead with norm's statistics, or with the lead's own mean and
- * standard deviation when norm is NULL. A flat lead is centred, not scaled. */
-void ecg_normalise_leads(float *leads, const unsigned char *missing, size_t n, const EcgNormStats *norm);
+ * standard deviation when norm is NULL. A flat lead is centred, not scaled.
+ * used (may be NULL) receives the statistics applied. */
+void ecg_normalise_leads(float *leads, const unsigned char *missing, size_t n, const EcgNormStats *norm,
+                         EcgNormStats *used);
 
 /* Model inputs and outputs of every window of a record (for `score --windows`
  * and the viewer's temporal attention); absent outputs are NULL. */
@@ -79,10 +83,21 @@ typedef struct {
                             x_mean, x_sigma, point, lead_attn: NaN where no valid window covers the sample */
     float lead_score[12];/* mean point score over time */
     double record_score; /* mean over leads and time */
+    EcgNormStats units;  /* per lead: x = (band-passed signal - mean) / std, so x * std + mean is in
+                            the record's units (mV) */
     size_t n_windows;    /* windows scored */
     size_t n_skipped;    /* windows skipped for non-finite samples */
     EcgWindows windows;  /* filled when asked for */
 } EcgRecordScore;
+
+/* The span over which point scores are smoothed before they are compared with
+ * τ to highlight time spans (DESIGN §5). */
+#define ECG_SPAN_SMOOTH_S 0.040
+
+/* out (n_leads, n): each lead of point (n_leads, n) at fs averaged over a centred
+ * window of seconds (at least one sample; NaN samples left out, NaN where the
+ * whole window is). Smoothing is what turns single noisy samples into spans. */
+void ecg_score_smooth(const float *point, size_t n_leads, size_t n, double fs, double seconds, float *out);
 
 /* Score rec with m. keep_windows fills out->windows. A record whose every window
  * holds a non-finite sample is refused (ECG_ERR_DATA). */

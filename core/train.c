@@ -109,7 +109,7 @@ static int load_split(EcgDataset *ds, const EcgModelConfig *cfg, int fold_lo, in
         unsigned char *missing;
         if ((status = ecg_dataset_read_record(ds, s->index[r], &rec, err)) != ECG_OK)
             break;
-        status = ecg_preprocess(&raw, &identity, &rec, &pre, &missing, err);
+        status = ecg_preprocess(&raw, &identity, &rec, &pre, &missing, NULL, err);
         ecg_record_clear(&rec);
         if (status != ECG_OK)
             break;
@@ -162,7 +162,7 @@ static void split_normalise(Split *s, const EcgNormStats *norm)
 {
     size_t size = N_LEADS * s->n_samples;
     for (size_t r = 0; r < s->n; r++)
-        ecg_normalise_leads(s->x + r * size, s->missing + r * size, s->n_samples, norm);
+        ecg_normalise_leads(s->x + r * size, s->missing + r * size, s->n_samples, norm, NULL);
 }
 
 static int window_has_missing(const Split *s, size_t r, size_t start, size_t T)

@@ -281,7 +281,7 @@ static void test_pca_scores_like_a_model(void)
     EcgRecord rec, pre;
     EcgError err = {0};
     REQUIRE_OK(ecg_synth_record(ECG_SYNTH_NORMAL, 100, 10, 21, &rec, NULL, NULL, &err), &err);
-    REQUIRE_OK(ecg_preprocess(&cfg, NULL, &rec, &pre, NULL, &err), &err);
+    REQUIRE_OK(ecg_preprocess(&cfg, NULL, &rec, &pre, NULL, NULL, &err), &err);
     size_t n = pre.n_samples, W = n / 4, D = 4 * N_LEADS;
     float *x = malloc(W * D * sizeof *x); // (W, 4, 12)
     for (size_t w = 0; w < W; w++)

@@ -53,6 +53,14 @@ static void test_scores_are_deterministic_and_skip_nan_windows(void)
         CHECK(a.windows.n_windows == 7 && a.windows.T == 256 && a.windows.starts[6] == 744);
         CHECK((a.x_sigma != NULL) == (k != ECG_MODEL_CAE));
         CHECK((a.lead_attn != NULL) == (k == ECG_MODEL_VAE_BILSTM_MHA));
+        /* the units convert the model's input back to the band-passed signal in mV:
+         * lead II of a synthetic normal has an R wave of about 1 mV */
+        float lo = INFINITY, hi = -INFINITY;
+        for (size_t t = 0; t < a.n_samples; t++) {
+            float mv = a.x[1 * a.n_samples + t] * a.units.std[1] + a.units.mean[1];
+            lo = fminf(lo, mv), hi = fmaxf(hi, mv);
+        }
+        CHECK_MSG(hi - lo > 0.5f && hi - lo < 3.0f, "lead II spans %.3f mV", hi - lo);
         ecg_record_score_clear(&a);
         ecg_record_score_clear(&b);
 
@@ -68,6 +76,24 @@ static void test_scores_are_deterministic_and_skip_nan_windows(void)
         ecg_model_free(m);
     }
     ecg_record_clear(&rec);
+}
+
+static void test_smooth(void)
+{
+    /* 40 ms at 100 Hz: 2 samples each side of the centre */
+    const float point[2 * 6] = {0, 0, 10, 0, 0, 0, /* lead 2: */ 1, NAN, 3, NAN, NAN, NAN};
+    float out[2 * 6];
+    ecg_score_smooth(point, 2, 6, 100.0, 0.040, out);
+    const float want0[6] = {10.f / 3, 2.5f, 2, 2, 2.5f, 0};
+    for (int t = 0; t < 6; t++)
+        CHECK_NEAR(out[t], want0[t], 1e-6);
+    CHECK_NEAR(out[6], 2, 1e-6);  /* mean of 1 and 3, the NaN left out */
+    CHECK_NEAR(out[8], 2, 1e-6);
+    CHECK_NEAR(out[9], 3, 1e-6);  /* only the 3 is in reach */
+    CHECK(isnan(out[11]));
+    /* shorter than a sample: the point itself */
+    ecg_score_smooth(point, 1, 6, 100.0, 0.001, out);
+    CHECK(out[2] == 10 && out[1] == 0);
 }
 
 static void test_refusals(void)
@@ -99,6 +125,7 @@ int main(void)
 {
     RUN(test_window_starts);
     RUN(test_scores_are_deterministic_and_skip_nan_windows);
+    RUN(test_smooth);
     RUN(test_refusals);
     return test_done();
 }
