@@ -215,6 +215,25 @@ void ecg_score_smooth(const float *point, size_t n_leads, size_t n, double fs, d
     }
 }
 
+void ecg_verdict_format(char *buf, size_t size, double record_score, const float lead_score[12], double tau)
+{
+    char leads[96] = "";
+    size_t n_above = 0, used = 0;
+    for (size_t l = 0; l < N_LEADS; l++)
+        if (lead_score[l] > tau) {
+            int k = snprintf(leads + used, sizeof leads - used, "%s%s", n_above ? ", " : "", ecg_standard_leads[l]);
+            used += k > 0 && (size_t)k < sizeof leads - used ? (size_t)k : 0;
+            n_above++;
+        }
+    if (record_score > tau)
+        snprintf(buf, size, "Anomalous: score %.3g > \u03c4 %.3g%s%s%s", record_score, tau,
+                 n_above ? " \u2014 lead" : "", n_above > 1 ? "s " : n_above ? " " : "", leads);
+    else
+        snprintf(buf, size, "Within normal limits: score %.3g \u2264 \u03c4 %.3g%s%s%s%s", record_score, tau,
+                 n_above ? " \u2014 lead" : "", n_above > 1 ? "s " : n_above ? " " : "", leads,
+                 n_above ? " above \u03c4" : "");
+}
+
 void ecg_record_score_clear(EcgRecordScore *s)
 {
     free(s->x);

@@ -104,3 +104,9 @@ void ecg_score_smooth(const float *point, size_t n_leads, size_t n, double fs, d
 int ecg_score_record(EcgModel *m, const EcgNormStats *norm, const EcgRecord *rec, bool keep_windows,
                      EcgRecordScore *out, EcgError *err);
 void ecg_record_score_clear(EcgRecordScore *s);
+
+/* The verdict line of a record at threshold tau, in buf (NUL-terminated,
+ * truncated to size): "Anomalous: score 1.21 > τ 0.83 — leads V2, V3" naming
+ * the leads whose score exceeds tau, or "Within normal limits: score 0.52 ≤
+ * τ 0.83", followed by " — lead V2 above τ" when some lead still exceeds it. */
+void ecg_verdict_format(char *buf, size_t size, double record_score, const float lead_score[12], double tau);

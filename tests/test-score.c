@@ -96,6 +96,26 @@ static void test_smooth(void)
     CHECK(out[2] == 10 && out[1] == 0);
 }
 
+static void test_verdict(void)
+{
+    float lead[12] = {0};
+    char buf[160];
+    lead[7] = 1.5f, lead[8] = 1.3f; /* V2, V3 */
+    ecg_verdict_format(buf, sizeof buf, 1.21, lead, 0.83);
+    CHECK_MSG(strcmp(buf, "Anomalous: score 1.21 > \u03c4 0.83 \u2014 leads V2, V3") == 0, "%s", buf);
+    ecg_verdict_format(buf, sizeof buf, 0.52, lead, 1.4);
+    CHECK_MSG(strcmp(buf, "Within normal limits: score 0.52 \u2264 \u03c4 1.4 \u2014 lead V2 above \u03c4") == 0, "%s",
+              buf);
+    ecg_verdict_format(buf, sizeof buf, 0.52, lead, 2);
+    CHECK_MSG(strcmp(buf, "Within normal limits: score 0.52 \u2264 \u03c4 2") == 0, "%s", buf);
+    for (int l = 0; l < 12; l++) /* NLL scores are negative */
+        lead[l] = l == 7 || l == 8 ? 0.1f : -1.0f;
+    ecg_verdict_format(buf, sizeof buf, -0.21, lead, -0.38);
+    CHECK_MSG(strcmp(buf, "Anomalous: score -0.21 > \u03c4 -0.38 \u2014 leads V2, V3") == 0, "%s", buf);
+    ecg_verdict_format(buf, 20, 1.21, lead, 0.83); /* truncated, still terminated */
+    CHECK(strlen(buf) < 20);
+}
+
 static void test_refusals(void)
 {
     EcgModel *m = small_model(ECG_MODEL_CAE);
@@ -126,6 +146,7 @@ int main(void)
     RUN(test_window_starts);
     RUN(test_scores_are_deterministic_and_skip_nan_windows);
     RUN(test_smooth);
+    RUN(test_verdict);
     RUN(test_refusals);
     return test_done();
 }
