@@ -35,6 +35,17 @@ void ecg_record_clear(EcgRecord *rec)
     memset(rec, 0, sizeof *rec);
 }
 
+int ecg_record_copy(const EcgRecord *src, EcgRecord *dst, EcgError *err)
+{
+    int status = ecg_record_init(dst, src->n_leads, src->n_samples, src->fs, err);
+    if (status != ECG_OK)
+        return status;
+    memcpy(dst->id, src->id, sizeof dst->id);
+    memcpy(dst->leads, src->leads, src->n_leads * sizeof *dst->leads);
+    memcpy(dst->samples, src->samples, src->n_leads * src->n_samples * sizeof *dst->samples);
+    return ECG_OK;
+}
+
 int ecg_lead_standard_index(const char *name)
 {
     for (int i = 0; i < ECG_N_STANDARD_LEADS; i++)

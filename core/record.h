@@ -29,6 +29,9 @@ int ecg_record_init(EcgRecord *rec, size_t n_leads, size_t n_samples, double fs,
 /* Free what init allocated; safe on a zeroed or already cleared record. */
 void ecg_record_clear(EcgRecord *rec);
 
+/* dst as a deep copy of src (dst's previous contents are not freed). */
+int ecg_record_copy(const EcgRecord *src, EcgRecord *dst, EcgError *err);
+
 /* (n_samples) samples of lead l. */
 static inline float *ecg_record_lead(const EcgRecord *rec, size_t l)
 {

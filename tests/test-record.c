@@ -45,10 +45,28 @@ static void test_empty_record_is_refused(void)
     CHECK(rec.samples == NULL);
 }
 
+static void test_copy_is_deep(void)
+{
+    EcgRecord rec, copy;
+    EcgError err = {0};
+    REQUIRE_OK(ecg_record_init(&rec, 2, 3, 360.0, &err), &err);
+    snprintf(rec.id, sizeof rec.id, "100");
+    ecg_record_set_lead_name(&rec, 0, "MLII");
+    ecg_record_lead(&rec, 1)[2] = 1.5f;
+    REQUIRE_OK(ecg_record_copy(&rec, &copy, &err), &err);
+    ecg_record_lead(&rec, 1)[2] = 0;
+    snprintf(rec.leads[0].name, sizeof rec.leads[0].name, "V5");
+    CHECK(copy.n_leads == 2 && copy.n_samples == 3 && copy.fs == 360.0 && strcmp(copy.id, "100") == 0);
+    CHECK(strcmp(copy.leads[0].name, "MLII") == 0 && ecg_record_lead(&copy, 1)[2] == 1.5f);
+    ecg_record_clear(&rec);
+    ecg_record_clear(&copy);
+}
+
 int main(void)
 {
     RUN(test_lead_names_are_case_insensitive);
     RUN(test_non_finite_sample_is_named);
     RUN(test_empty_record_is_refused);
+    RUN(test_copy_is_deep);
     return test_done();
 }
