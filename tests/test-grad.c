@@ -317,8 +317,8 @@ static void check_conv(EcgConv1dShape s, bool transposed)
         {"bias", c.b, c.db, s.OC},
     }, 3, false};
     char label[64];
-    snprintf(label, sizeof label, "%s k%zu s%zu p%zu%s", transposed ? "convT" : "conv", s.K,
-             s.stride, s.padding, transposed && s.output_padding ? " op1" : "");
+    snprintf(label, sizeof label, "%s k%zu s%zu p%zu op%zu", transposed ? "convT" : "conv", s.K,
+             s.stride, s.padding, s.output_padding);
     grad_check(label, &g);
 }
 
@@ -329,6 +329,7 @@ static void test_conv1d(void)
     check_conv((EcgConv1dShape){1, 2, 16, 3, 7, 2, 3, 0}, false);
     check_conv((EcgConv1dShape){2, 2, 6, 3, 5, 1, 0, 0}, false);
     check_conv((EcgConv1dShape){2, 2, 7, 3, 4, 3, 2, 0}, false); // stride > padding, uneven
+    check_conv((EcgConv1dShape){2, 2, 10, 3, 2, 3, 0, 0}, false); // kernel < stride: gaps
 }
 
 static void test_conv_transpose1d(void)
@@ -337,6 +338,7 @@ static void test_conv_transpose1d(void)
     check_conv((EcgConv1dShape){1, 4, 4, 3, 3, 2, 1, 1}, true);
     check_conv((EcgConv1dShape){2, 2, 6, 3, 7, 2, 3, 1}, true);
     check_conv((EcgConv1dShape){2, 3, 4, 2, 3, 1, 0, 0}, true);
+    check_conv((EcgConv1dShape){2, 2, 4, 3, 2, 3, 0, 2}, true); // kernel < stride: gaps
 }
 
 // ----------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 /* The plumbing of core/nn and tiny exact cases: the GEMM wrapper against a
  * double-precision loop (every transposition, sub-blocks with leading dimensions,
  * both the small-product path and BLAS), the vectorised exp/sigmoid/tanh against
- * libm, the parameter arena, and hand-computed convolution, transposed
- * convolution and attention outputs. */
+ * libm, the parameter arena, hand-computed convolution, transposed convolution
+ * and attention outputs, and both convolutions (forward, backward, both layouts,
+ * the fused ReLU) against their direct sums on shapes up to the CAE's. */
 #include "nn/arena.h"
 #include "nn/conv1d.h"
 #include "nn/gemm.h"
@@ -229,8 +230,8 @@ static void test_conv_exact(void)
     // [1 2 3 4 5] * [1 0 -1], stride 2, padding 1: windows [0 1 2] [2 3 4] [4 5 0]
     const float in[5] = {1, 2, 3, 4, 5}, w[3] = {1, 0, -1}, bias[1] = {0.5f};
     EcgConv1dShape s = {.B = 1, .C = 1, .L = 5, .OC = 1, .K = 3, .stride = 2, .padding = 1};
-    float out[3], cache[32];
-    CHECK(ecg_conv1d_out_len(&s) == 3 && ecg_conv1d_cache_size(&s) <= 32);
+    float out[3], cache[64];
+    CHECK(ecg_conv1d_out_len(&s) == 3 && ecg_conv1d_cache_size(&s) <= 64);
     ecg_conv1d_forward(out, cache, in, w, bias, &s);
     CHECK(out[0] == -1.5f && out[1] == -1.5f && out[2] == 4.5f);
 
@@ -240,9 +241,196 @@ static void test_conv_exact(void)
     EcgConv1dShape t = {.B = 1, .C = 1, .L = 2, .OC = 1, .K = 3, .stride = 2, .padding = 1,
                         .output_padding = 1};
     float tout[4];
-    CHECK(ecg_conv_transpose1d_out_len(&t) == 4 && ecg_conv_transpose1d_cache_size(&t) <= 32);
+    CHECK(ecg_conv_transpose1d_out_len(&t) == 4 && ecg_conv_transpose1d_cache_size(&t) <= 64);
     ecg_conv_transpose1d_forward(tout, cache, tin, tw, NULL, &t);
     CHECK(tout[0] == 1 && tout[1] == 3 && tout[2] == 2 && tout[3] == 2);
+}
+
+// ----------------------------------------------------------------------------
+// convolutions against direct sums, both layouts
+
+// Both directions in double from their definition. A convolution maps the "big"
+// tensor (its input, C channels) onto the "small" one (its output, OC channels),
+// a transposed one the small (its input, C channels) onto the big (its output);
+// either way the windows pair small[b, i, l] with big[b, j, l stride - padding + k]
+// through weight[i, j, k] (conv (OC, C, K), transposed (C, OC, K)).
+typedef struct {
+    size_t B, n_small, L_small, n_big, L_big, K, stride, padding;
+} Pairing;
+
+static Pairing pairing(const EcgConv1dShape *s, bool transposed)
+{
+    return transposed ? (Pairing){s->B, s->C, s->L, s->OC, ecg_conv_transpose1d_out_len(s), s->K,
+                                  s->stride, s->padding}
+                      : (Pairing){s->B, s->OC, ecg_conv1d_out_len(s), s->C, s->L, s->K,
+                                  s->stride, s->padding};
+}
+
+// small (B, n_small, L_small), big (B, n_big, L_big); each pair either adds
+// w small into big (to_big) or w big into small; dw[i, j, k] += small big.
+static void direct_pairs(const Pairing *q, double *small, double *big, double *dw,
+                         const float *w, bool to_big)
+{
+    for (size_t b = 0; b < q->B; b++)
+        for (size_t l = 0; l < q->L_small; l++)
+            for (size_t k = 0; k < q->K; k++) {
+                size_t pos = l * q->stride + k;
+                if (pos < q->padding || pos - q->padding >= q->L_big)
+                    continue;
+                for (size_t i = 0; i < q->n_small; i++)
+                    for (size_t j = 0; j < q->n_big; j++) {
+                        double *sm = small + (b * q->n_small + i) * q->L_small + l;
+                        double *bg = big + (b * q->n_big + j) * q->L_big + pos - q->padding;
+                        double wv = w[(i * q->n_big + j) * q->K + k];
+                        if (dw)
+                            dw[(i * q->n_big + j) * q->K + k] += *sm * *bg;
+                        else if (to_big)
+                            *bg += wv * *sm;
+                        else
+                            *sm += wv * *bg;
+                    }
+            }
+}
+
+// dst (n1, n0, L) = src (n0, n1, L) swapped
+static void swap01(float *dst, const float *src, size_t n0, size_t n1, size_t L)
+{
+    for (size_t i = 0; i < n0; i++)
+        for (size_t j = 0; j < n1; j++)
+            memcpy(dst + (j * n0 + i) * L, src + (i * n1 + j) * L, L * sizeof *dst);
+}
+
+static double max_diff(const float *a, const double *b, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m = fmax(m, isfinite(a[i]) ? fabs(a[i] - b[i]) : INFINITY);
+    return m;
+}
+
+// Forward and backward of one shape in both layouts (the channel-major forward
+// through its ReLU too) against the direct sums: the input gradient overwritten
+// (NaN beforehand), the weight and bias gradients added to what they held.
+static double conv_layout_error(EcgConv1dShape s, bool transposed)
+{
+    Pairing q = pairing(&s, transposed);
+    size_t Lout = transposed ? q.L_big : q.L_small;
+    size_t n_in = s.B * s.C * s.L, n_out = s.B * s.OC * Lout, n_w = s.OC * s.C * s.K;
+    float *in = malloc(n_in * sizeof *in), *w = malloc(n_w * sizeof *w);
+    float *bias = malloc(s.OC * sizeof *bias), *dout = malloc(n_out * sizeof *dout);
+    for (size_t i = 0; i < n_in; i++)
+        in[i] = uniform();
+    for (size_t i = 0; i < n_w; i++)
+        w[i] = uniform();
+    for (size_t i = 0; i < s.OC; i++)
+        bias[i] = uniform();
+    for (size_t i = 0; i < n_out; i++)
+        dout[i] = uniform();
+
+    // the reference: out, din, dw (from 1 each), db (from 1 each)
+    double *r_in = calloc(n_in, sizeof *r_in), *r_out = calloc(n_out, sizeof *r_out);
+    double *r_din = calloc(n_in, sizeof *r_din), *r_dout = calloc(n_out, sizeof *r_dout);
+    double *r_dw = calloc(n_w, sizeof *r_dw), *r_db = calloc(s.OC, sizeof *r_db);
+    for (size_t i = 0; i < n_in; i++)
+        r_in[i] = in[i];
+    for (size_t i = 0; i < n_out; i++)
+        r_dout[i] = dout[i];
+    if (transposed) {
+        direct_pairs(&q, r_in, r_out, NULL, w, true);
+        direct_pairs(&q, r_din, r_dout, NULL, w, false);
+        direct_pairs(&q, r_in, r_dout, r_dw, w, false);
+    } else {
+        direct_pairs(&q, r_out, r_in, NULL, w, false);
+        direct_pairs(&q, r_dout, r_din, NULL, w, true);
+        direct_pairs(&q, r_dout, r_in, r_dw, w, false);
+    }
+    for (size_t b = 0; b < s.B; b++)
+        for (size_t o = 0; o < s.OC; o++)
+            for (size_t l = 0; l < Lout; l++) {
+                r_out[(b * s.OC + o) * Lout + l] += bias[o];
+                r_db[o] += dout[(b * s.OC + o) * Lout + l];
+            }
+    for (size_t i = 0; i < n_w; i++)
+        r_dw[i] += 1;
+    for (size_t i = 0; i < s.OC; i++)
+        r_db[i] += 1;
+
+    size_t n_cache = transposed ? ecg_conv_transpose1d_cache_size(&s) : ecg_conv1d_cache_size(&s);
+    float *cache = malloc(n_cache * sizeof *cache), *out = malloc(n_out * sizeof *out);
+    float *din = malloc(n_in * sizeof *din), *dw = malloc(n_w * sizeof *dw);
+    float *db = malloc(s.OC * sizeof *db), *in_cm = malloc(n_in * sizeof *in_cm);
+    float *out_cm = malloc(n_out * sizeof *out_cm), *dout_cm = malloc(n_out * sizeof *dout_cm);
+    float *din_cm = malloc(n_in * sizeof *din_cm);
+    double err = 0;
+    for (int cm = 0; cm < 2; cm++) {
+        for (size_t i = 0; i < n_in; i++)
+            din[i] = NAN;
+        for (size_t i = 0; i < n_w; i++)
+            dw[i] = 1;
+        for (size_t i = 0; i < s.OC; i++)
+            db[i] = 1;
+        if (cm) {
+            swap01(in_cm, in, s.B, s.C, s.L);
+            swap01(dout_cm, dout, s.B, s.OC, Lout);
+            memcpy(din_cm, din, n_in * sizeof *din);
+            if (transposed) {
+                ecg_conv_transpose1d_forward_cm(out_cm, cache, in_cm, w, bias, true, &s);
+                ecg_conv_transpose1d_backward_cm(din_cm, dw, db, dout_cm, in_cm, cache, w, &s);
+            } else {
+                ecg_conv1d_forward_cm(out_cm, cache, in_cm, w, bias, true, &s);
+                ecg_conv1d_backward_cm(din_cm, dw, db, dout_cm, in_cm, cache, w, &s);
+            }
+            swap01(out, out_cm, s.OC, s.B, Lout);
+            swap01(din, din_cm, s.C, s.B, s.L);
+            for (size_t i = 0; i < n_out; i++) // through the ReLU
+                err = fmax(err, fabs(out[i] - fmax(r_out[i], 0.0)));
+        } else {
+            if (transposed) {
+                ecg_conv_transpose1d_forward(out, cache, in, w, bias, &s);
+                ecg_conv_transpose1d_backward(din, dw, db, dout, cache, w, &s);
+            } else {
+                ecg_conv1d_forward(out, cache, in, w, bias, &s);
+                ecg_conv1d_backward(din, dw, db, dout, cache, w, &s);
+            }
+            err = fmax(err, max_diff(out, r_out, n_out));
+        }
+        err = fmax(err, max_diff(din, r_din, n_in));
+        err = fmax(err, max_diff(dw, r_dw, n_w));
+        err = fmax(err, max_diff(db, r_db, s.OC));
+    }
+    free(in), free(w), free(bias), free(dout), free(r_in), free(r_out), free(r_din);
+    free(r_dout), free(r_dw), free(r_db), free(cache), free(out), free(din), free(dw), free(db);
+    free(in_cm), free(out_cm), free(dout_cm), free(din_cm);
+    return err;
+}
+
+static void test_conv_layouts(void)
+{
+    // B, C, L, OC, K, stride, padding, output_padding: the CAE's layers at odd
+    // lengths, batches over several chunks of columns with a shorter last one,
+    // stride 1 and 3, kernels shorter than the stride (positions no window reaches)
+    const EcgConv1dShape conv[] = {
+        {5, 12, 257, 32, 7, 2, 3, 0}, {3, 32, 129, 64, 5, 2, 2, 0}, {9, 64, 33, 128, 3, 2, 1, 0},
+        {60, 5, 100, 4, 5, 2, 2, 0},  {4, 3, 31, 5, 4, 1, 0, 0},    {3, 2, 29, 3, 2, 3, 0, 0},
+        {2, 3, 20, 4, 4, 3, 2, 0},
+    };
+    const EcgConv1dShape convT[] = {
+        {5, 128, 33, 64, 3, 2, 1, 1}, {3, 64, 65, 32, 5, 2, 2, 1}, {7, 32, 129, 12, 7, 2, 3, 1},
+        {40, 6, 50, 5, 5, 2, 2, 0},   {4, 3, 17, 2, 3, 1, 1, 0},   {3, 2, 11, 3, 2, 3, 0, 2},
+        {2, 3, 9, 4, 5, 3, 2, 1},
+    };
+    double worst = 0;
+    for (size_t i = 0; i < sizeof conv / sizeof *conv; i++) {
+        double e = conv_layout_error(conv[i], false);
+        CHECK_MSG(e < 1e-4, "conv %zu: max error %.3g", i, e);
+        worst = fmax(worst, e);
+    }
+    for (size_t i = 0; i < sizeof convT / sizeof *convT; i++) {
+        double e = conv_layout_error(convT[i], true);
+        CHECK_MSG(e < 1e-4, "convT %zu: max error %.3g", i, e);
+        worst = fmax(worst, e);
+    }
+    printf("#   conv layouts: max error %.3g against direct sums in double\n", worst);
 }
 
 static void test_attention_exact(void)
@@ -267,6 +455,7 @@ int main(void)
     RUN(test_vecmath);
     RUN(test_arena);
     RUN(test_conv_exact);
+    RUN(test_conv_layouts);
     RUN(test_attention_exact);
     return test_done();
 }

@@ -37,10 +37,10 @@ typedef struct {
     float *y[N_LAYERS];       // (out, B, L) layer outputs, after the ReLU but the last's
     float *cache[N_LAYERS];   // the layers' caches
     float *x_mean;            // (B, T, 12) the last output cropped to T
-    // backward: each zeroed just before the pass adds into it, while it is cached
+    // backward
     float *dx_mean;           // (B, T, 12)
-    float *dy[N_LAYERS];      // (out, B, L) gradient of y
-    float *dpre[N_LAYERS - 1];// (out, B, L) gradient of a layer's output before its ReLU
+    float *dy[N_LAYERS];      // (out, B, L) gradient of y, then in place of the output
+                              // before the ReLU
 } Cae;
 
 static int cae_define(EcgModel *m, EcgError *err)
@@ -100,11 +100,8 @@ static size_t cae_layout(EcgModel *m, size_t B, size_t T, float *base)
     }
     c->x_mean = ecg_carve(&cv, n);
     c->dx_mean = ecg_carve(&cv, n);
-    for (size_t i = 0; i < N_LAYERS; i++) {
+    for (size_t i = 0; i < N_LAYERS; i++)
         c->dy[i] = ecg_carve(&cv, out_size(c, i));
-        if (i < N_LAYERS - 1)
-            c->dpre[i] = ecg_carve(&cv, out_size(c, i));
-    }
     return cv.used;
 }
 
@@ -142,13 +139,13 @@ static void cae_forward(EcgModel *m, const float *x, const float *eps, EcgModelO
     to_channels(c->xt, x, B, T, ECG_N_LEADS, T);
     const float *in = c->xt;
     for (size_t i = 0; i < N_LAYERS; i++) {
+        bool relu = i < N_LAYERS - 1;
         if (LAYERS[i].transposed)
-            ecg_conv_transpose1d_forward_cm(c->y[i], c->cache[i], in, c->w[i], c->b[i],
+            ecg_conv_transpose1d_forward_cm(c->y[i], c->cache[i], in, c->w[i], c->b[i], relu,
                                             &c->shape[i]);
         else
-            ecg_conv1d_forward_cm(c->y[i], c->cache[i], in, c->w[i], c->b[i], &c->shape[i]);
-        if (i < N_LAYERS - 1)
-            ecg_relu_forward(c->y[i], c->y[i], out_size(c, i));
+            ecg_conv1d_forward_cm(c->y[i], c->cache[i], in, c->w[i], c->b[i], relu,
+                                  &c->shape[i]);
         in = c->y[i];
     }
     from_channels(c->x_mean, c->y[N_LAYERS - 1], B, T, ECG_N_LEADS, out_len(c, N_LAYERS - 1));
@@ -168,20 +165,16 @@ static void cae_loss(EcgModel *m, EcgModelLoss *loss, bool grads)
     // the cropped samples get no gradient: dy is zero past T
     to_channels(c->dy[N_LAYERS - 1], c->dx_mean, B, T, ECG_N_LEADS, out_len(c, N_LAYERS - 1));
     for (size_t i = N_LAYERS; i-- > 0;) {
-        const float *dout = i == N_LAYERS - 1 ? c->dy[i] : c->dpre[i];
         float *din = i ? c->dy[i - 1] : NULL; // the input needs no gradient
-        if (din)
-            memset(din, 0, out_size(c, i - 1) * sizeof *din);
+        const float *in = i ? c->y[i - 1] : c->xt;
         if (LAYERS[i].transposed)
-            ecg_conv_transpose1d_backward_cm(din, c->dw[i], c->db[i], dout, c->cache[i],
+            ecg_conv_transpose1d_backward_cm(din, c->dw[i], c->db[i], c->dy[i], in, c->cache[i],
                                              c->w[i], &c->shape[i]);
         else
-            ecg_conv1d_backward_cm(din, c->dw[i], c->db[i], dout, c->cache[i], c->w[i],
+            ecg_conv1d_backward_cm(din, c->dw[i], c->db[i], c->dy[i], in, c->cache[i], c->w[i],
                                    &c->shape[i]);
-        if (din) {
-            memset(c->dpre[i - 1], 0, out_size(c, i - 1) * sizeof(float));
-            ecg_relu_backward(c->dpre[i - 1], din, c->y[i - 1], out_size(c, i - 1));
-        }
+        if (din) // through the ReLU
+            ecg_relu_backward_inplace(din, c->y[i - 1], out_size(c, i - 1));
     }
 }
 
