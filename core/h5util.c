@@ -3,22 +3,21 @@
 #include "fileio.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static void quiet_once(void)
-{
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
+/* HDF5's automatic error printing is a property of each thread's error stack
+ * (thread-safe build), so every thread that calls into HDF5 silences its own. */
 void ecg_h5_quiet(void)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, quiet_once);
+    static _Thread_local int quiet;
+    if (!quiet) {
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        quiet = 1;
+    }
 }
 
 int ecg_h5_create_temp(const char *path, char *tmp_path, size_t size, hid_t *file, EcgError *err)
