@@ -2,7 +2,8 @@
  * time to score a 10 s record at 100 Hz (one thread unless --threads);
  * with --io, import speed at 100 and 500 Hz, dataset size against the raw WFDB
  * bytes, the time to open a 21,799-record dataset (PTB-XL's size, made with
- * synth) and to read a random record. */
+ * synth) and to read a random record; with --ui, a full redraw of the record
+ * view (12 leads × 10 s at 500 Hz with every overlay) into 1920 × 1080. */
 #include "cli-bench.h"
 
 #include <glib.h>
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "dataset.h"
+#include "ecg-plot-export.h"
 #include "nn/gemm.h"
 #include "ptbxl.h"
 #include "rng.h"
@@ -226,11 +228,98 @@ static int bench_models(const char *only, size_t threads, size_t window, size_t 
     return 0;
 }
 
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The record view's page of a synthetic 12-lead, 10 s, 500 Hz record with
+ * MHA-like overlays (reconstruction, ±2σ band, error and attention strips,
+ * spans above τ), drawn `runs` times into a 1920 × 1080 image at the density
+ * that fits the page; the median time of a full redraw. */
+static int bench_ui(int runs, bool json)
+{
+    enum { W = 1920, H = 1080 };
+    EcgError err = {0};
+    EcgRecord rec = {0};
+    if (ecg_synth_record(ECG_SYNTH_MI_ANTERIOR, 500, 10, 1, &rec, NULL, NULL, &err) != ECG_OK) {
+        fprintf(stderr, "ecglens-cli: %s\n", err.message);
+        return 1;
+    }
+    size_t n = rec.n_samples, total = 12 * n;
+    float *buf = malloc(5 * total * sizeof *buf);
+    double *ms = malloc((size_t)runs * sizeof *ms);
+    if (!buf || !ms) {
+        fprintf(stderr, "ecglens-cli: out of memory\n");
+        free(buf);
+        free(ms);
+        ecg_record_clear(&rec);
+        return 1;
+    }
+    float *recon = buf, *sigma = buf + total, *point = buf + 2 * total, *smooth = buf + 3 * total,
+          *attn = buf + 4 * total;
+    EcgRng rng;
+    ecg_rng_init(&rng, 7);
+    for (size_t i = 0; i < total; i++) {
+        size_t t = i % n;
+        /* a smoothed, damped copy: errors at the QRS complexes, as a VAE gives */
+        recon[i] = 0.8f * (rec.samples[i] + rec.samples[i - (t > 0)] + rec.samples[i - (t > 1) * 2]) / 3.0f;
+        sigma[i] = 0.05f;
+        point[i] = (rec.samples[i] - recon[i]) * (rec.samples[i] - recon[i]);
+        attn[i] = (float)(1.0 / 12 + 0.03 * (ecg_rng_uniform(&rng) * 2 - 1));
+    }
+    ecg_score_smooth(point, 12, n, rec.fs, ECG_SPAN_SMOOTH_S, smooth);
+    float lead_score[12] = {0};
+    EcgPlotModelInfo model = {.name = "bench", .threshold = 0.002, .percentile = 95, .score_lo = 0,
+                              .score_hi = 0.01, .attn_dev_max = ECG_PLOT_ATTN_DEV_MAX, .variational = true,
+                              .has_lead_attention = true, .has_time_attention = true};
+    EcgPlotOverlay ov = {.model = &model, .recon = recon, .sigma = sigma, .point = point, .smooth = smooth,
+                         .attn = attn, .lead_score = lead_score, .record_score = 0.003, .threshold = 0.002};
+    for (size_t l = 0; l < 12; l++)
+        lead_score[l] = l % 3 == 0 ? 0.004f : 0.001f;
+
+    EcgPlotStyle style;
+    EcgPlotLayout layout;
+    ecg_plot_style_init(&style, 1.0, false);
+    ecg_plot_layout_compute(&layout, ECG_PLOT_LAYOUT_12X1, 0, 0, 12, 0, 10, ecg_plot_overlay_strips(&ov), &style);
+    double fit = W / layout.width < H / layout.height ? W / layout.width : H / layout.height;
+    ecg_plot_style_init(&style, fit, false);
+    ecg_plot_layout_compute(&layout, ECG_PLOT_LAYOUT_12X1, 0, 0, 12, 0, 10, ecg_plot_overlay_strips(&ov), &style);
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, W, H);
+    size_t flagged = 0;
+    for (int r = 0; r < runs; r++) {
+        double t0 = now_s();
+        cairo_t *cr = cairo_create(surface);
+        ecg_plot_draw_paper(cr, 0, 0, W, H, &style);
+        flagged = ecg_plot_draw_page(cr, &rec, &ov, &layout, &style);
+        cairo_destroy(cr);
+        cairo_surface_flush(surface);
+        ms[r] = (now_s() - t0) * 1e3;
+    }
+    qsort(ms, (size_t)runs, sizeof *ms, compare_doubles);
+    double median = ms[runs / 2], best = ms[0], worst = ms[runs - 1];
+    if (json)
+        printf("{\"ui\": {\"redraw_ms_median\": %.3f, \"redraw_ms_min\": %.3f, \"redraw_ms_max\": %.3f, "
+               "\"runs\": %d, \"width\": %d, \"height\": %d, \"px_per_mm\": %.3f, \"leads\": 12, "
+               "\"samples_per_lead\": %zu, \"flagged\": %zu}}\n",
+               median, best, worst, runs, W, H, fit, n, flagged);
+    else
+        printf("redraw of 12 leads x %zu samples with every overlay into %d x %d (%.2f px/mm): median %.2f ms "
+               "(min %.2f, max %.2f, %d runs)\n",
+               n, W, H, fit, median, best, worst, runs);
+    cairo_surface_destroy(surface);
+    free(buf);
+    free(ms);
+    ecg_record_clear(&rec);
+    return 0;
+}
+
 int cli_bench(int argc, char **argv)
 {
-    gboolean io = FALSE, json = FALSE;
+    gboolean io = FALSE, ui = FALSE, json = FALSE;
     g_autofree char *ptbxl_dir = NULL, *big = NULL, *model = NULL;
-    int threads = 1, window = 256, batch = 32;
+    int threads = 1, window = 256, batch = 32, runs = 50;
     double seconds = 3;
     GOptionEntry entries[] = {
         {"model", 0, 0, G_OPTION_ARG_STRING, &model, "Only this kind: cae, vae_bilstm or vae_bilstm_mha", "KIND"},
@@ -242,6 +331,8 @@ int cli_bench(int argc, char **argv)
         {"ptbxl", 0, 0, G_OPTION_ARG_FILENAME, &ptbxl_dir, "PTB-XL folder (default ../shared/ptbxl)", "DIR"},
         {"big", 0, 0, G_OPTION_ARG_FILENAME, &big,
          "21,799-record dataset to open (made with synth at 100 Hz if missing; default in the temp dir)", "FILE"},
+        {"ui", 0, 0, G_OPTION_ARG_NONE, &ui, "Measure a full redraw of the record view instead", NULL},
+        {"runs", 0, 0, G_OPTION_ARG_INT, &runs, "Redraws to take the median of (--ui, default 50)", "N"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the results as JSON", NULL},
         {NULL},
     };
@@ -252,6 +343,8 @@ int cli_bench(int argc, char **argv)
         fprintf(stderr, "ecglens-cli: %s\n", error->message);
         return 2;
     }
+    if (ui)
+        return bench_ui(runs > 0 ? runs : 1, json);
     if (!io) {
         if (threads < 1 || window < 8 || batch < 1 || (model && ecg_model_kind_from_name(model) < 0)) {
             fprintf(stderr, "ecglens-cli: bench needs --threads >= 1, --window >= 8, --batch >= 1 and a known --model\n");

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli-bench.h"
+#include "cli-render.h"
 #include "cli-model.h"
 #include "dataset.h"
 #include "ecg-blas-kernels.h"
@@ -322,6 +323,7 @@ static const struct {
     {"train", cli_train, "train a model"},
     {"score", cli_score, "score a dataset or one record's windows"},
     {"eval", cli_eval, "evaluate a model on the test fold"},
+    {"render", cli_render, "draw a record view to PNG, PDF or SVG"},
     {"bench", cli_bench, "measure speed"},
 };
 

@@ -3,6 +3,8 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Line widths and text sizes in paper millimetres. */
@@ -19,12 +21,27 @@
 #define CAL_PULSE_S 0.2
 #define CAL_PULSE_MV 1.0
 
+#define RECON_MM 0.22        /* the reconstruction is drawn thinner, on top */
+#define STRIP_GAP_MM 0.5
+#define ERROR_MM 6.0         /* error strip with an attention strip under it */
+#define ERROR_ALONE_MM 9.0   /* error strip alone */
+#define ATTN_MM 2.5
+#define SEPARATOR_MM 2.5     /* half-height of the mark where a column starts */
+
 static const EcgPlotColors light_colors = {
   .paper = { 1.000, 0.961, 0.953 },
   .grid_minor = { 0.976, 0.796, 0.788 },
   .grid_major = { 0.890, 0.490, 0.486 },
   .trace = { 0.055, 0.051, 0.071 },
   .text = { 0.180, 0.110, 0.110 },
+  .recon = { 0.840, 0.110, 0.110 },
+  .span = { 1.000, 0.760, 0.180 },
+  .strip = { 1.000, 1.000, 1.000 },
+  .error = { 0.420, 0.470, 0.580 },
+  .error_over = { 0.840, 0.110, 0.110 },
+  .attn_above = { 0.900, 0.450, 0.050 },
+  .attn_below = { 0.370, 0.230, 0.600 },
+  .cursor = { 0.100, 0.350, 0.850 },
 };
 
 static const EcgPlotColors dark_colors = {
@@ -33,6 +50,14 @@ static const EcgPlotColors dark_colors = {
   .grid_major = { 0.420, 0.227, 0.239 },
   .trace = { 0.945, 0.937, 0.925 },
   .text = { 0.875, 0.855, 0.851 },
+  .recon = { 1.000, 0.420, 0.400 },
+  .span = { 0.950, 0.700, 0.200 },
+  .strip = { 0.070, 0.070, 0.080 },
+  .error = { 0.550, 0.600, 0.700 },
+  .error_over = { 1.000, 0.420, 0.400 },
+  .attn_above = { 0.980, 0.600, 0.200 },
+  .attn_below = { 0.620, 0.500, 0.900 },
+  .cursor = { 0.450, 0.700, 1.000 },
 };
 
 void
@@ -46,7 +71,25 @@ ecg_plot_style_init (EcgPlotStyle *style,
   style->scale.mm_per_s = 25.0;
   style->scale.mm_per_mv = 10.0;
   style->colors = dark ? dark_colors : light_colors;
+  style->dark = dark;
   style->snap = true;
+}
+
+static const char *const layout_names[ECG_PLOT_N_LAYOUTS] = { "12x1", "6x2", "3x4" };
+
+const char *
+ecg_plot_layout_name (EcgPlotLayoutKind kind)
+{
+  return kind < ECG_PLOT_N_LAYOUTS ? layout_names[kind] : "?";
+}
+
+int
+ecg_plot_layout_from_name (const char *name)
+{
+  for (int k = 0; k < ECG_PLOT_N_LAYOUTS; k++)
+    if (name && strcmp (name, layout_names[k]) == 0)
+      return k;
+  return -1;
 }
 
 double
@@ -127,8 +170,35 @@ snap (cairo_t            *cr,
   return p[axis];
 }
 
-/* Lines every step units from the rectangle's top-left corner, in one path;
- * every `every`-th line is skipped when skip is set (the major ones). */
+/* Clip to the rectangle, widened to whole device pixels when snapping: cairo
+ * clips to a pixel-aligned rectangle cheaply and to any other through a mask,
+ * which made every trace and strip drawn inside cost several times more. */
+static void
+clip_rect (cairo_t            *cr,
+           const EcgPlotStyle *style,
+           double              x,
+           double              y,
+           double              width,
+           double              height)
+{
+  double x0 = x, y0 = y, x1 = x + width, y1 = y + height;
+
+  if (style->snap)
+    {
+      cairo_user_to_device (cr, &x0, &y0);
+      cairo_user_to_device (cr, &x1, &y1);
+      x0 = floor (x0), y0 = floor (y0), x1 = ceil (x1), y1 = ceil (y1);
+      cairo_device_to_user (cr, &x0, &y0);
+      cairo_device_to_user (cr, &x1, &y1);
+    }
+  cairo_rectangle (cr, x0, y0, x1 - x0, y1 - y0);
+  cairo_clip (cr);
+}
+
+/* Lines of width w every step units from the rectangle's top-left corner, as
+ * one path of rectangles to fill (snapped, they are whole device pixels, which
+ * cairo fills far faster than it strokes lines); every `every`-th line is
+ * skipped when skip is set (the major ones). */
 static void
 grid_lines (cairo_t            *cr,
             const EcgPlotStyle *style,
@@ -139,31 +209,18 @@ grid_lines (cairo_t            *cr,
             double              step,
             int                 every,
             bool                skip,
+            double              w,
             int                 device_px)
 {
   int nx = (int)floor (width / step + 1e-6);
   int ny = (int)floor (height / step + 1e-6);
 
   for (int i = 0; i <= nx; i++)
-    {
-      double sx;
-
-      if (skip && i % every == 0)
-        continue;
-      sx = snap (cr, style, 0, x + i * step, device_px);
-      cairo_move_to (cr, sx, y);
-      cairo_line_to (cr, sx, y + height);
-    }
+    if (!(skip && i % every == 0))
+      cairo_rectangle (cr, snap (cr, style, 0, x + i * step, device_px) - w / 2, y, w, height);
   for (int j = 0; j <= ny; j++)
-    {
-      double sy;
-
-      if (skip && j % every == 0)
-        continue;
-      sy = snap (cr, style, 1, y + j * step, device_px);
-      cairo_move_to (cr, x, sy);
-      cairo_line_to (cr, x + width, sy);
-    }
+    if (!(skip && j % every == 0))
+      cairo_rectangle (cr, x, snap (cr, style, 1, y + j * step, device_px) - w / 2, width, w);
 }
 
 void
@@ -179,8 +236,7 @@ ecg_plot_draw_paper (cairo_t            *cr,
   double minor_w, major_w;
 
   cairo_save (cr);
-  cairo_rectangle (cr, x, y, width, height);
-  cairo_clip (cr);
+  clip_rect (cr, style, x, y, width, height);
   set_color (cr, &style->colors.paper, 1.0);
   cairo_paint (cr);
 
@@ -193,30 +249,38 @@ ecg_plot_draw_paper (cairo_t            *cr,
   if (unit * device_scale (cr) >= 2.0)
     {
       cairo_new_path (cr);
-      grid_lines (cr, style, x, y, width, height, unit, 5, true, minor_px);
-      cairo_set_line_width (cr, minor_w);
+      grid_lines (cr, style, x, y, width, height, unit, 5, true, minor_w, minor_px);
       set_color (cr, &style->colors.grid_minor, 1.0);
-      cairo_stroke (cr);
+      cairo_fill (cr);
     }
 
   cairo_new_path (cr);
-  grid_lines (cr, style, x, y, width, height, 5.0 * unit, 1, false, major_px);
-  cairo_set_line_width (cr, major_w);
+  grid_lines (cr, style, x, y, width, height, 5.0 * unit, 1, false, major_w, major_px);
   set_color (cr, &style->colors.grid_major, 1.0);
-  cairo_stroke (cr);
+  cairo_fill (cr);
   cairo_restore (cr);
+}
+
+/* A round-joined pen of mm millimetres (at least MIN_TRACE_UNITS) in colour c. */
+static void
+set_pen (cairo_t            *cr,
+         const EcgPlotStyle *style,
+         double              mm,
+         const EcgPlotColor *c)
+{
+  double unit = ecg_plot_scale_unit (&style->scale);
+
+  cairo_set_line_width (cr, fmax (mm * unit, MIN_TRACE_UNITS));
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  set_color (cr, c, 1.0);
 }
 
 static void
 set_trace_pen (cairo_t            *cr,
                const EcgPlotStyle *style)
 {
-  double unit = ecg_plot_scale_unit (&style->scale);
-
-  cairo_set_line_width (cr, fmax (TRACE_MM * unit, MIN_TRACE_UNITS));
-  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
-  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
-  set_color (cr, &style->colors.trace, 1.0);
+  set_pen (cr, style, TRACE_MM, &style->colors.trace);
 }
 
 void
@@ -296,44 +360,57 @@ trace_flush_column (cairo_t           *cr,
   col->used = false;
 }
 
-void
-ecg_plot_draw_trace (cairo_t            *cr,
-                     const float        *samples,
-                     size_t              n,
-                     double              fs,
-                     double              t0,
-                     double              t1,
-                     double              x,
-                     double              baseline,
-                     const EcgPlotStyle *style)
+/* The samples [*i0, *i1) of a record of n at fs that fall within [t0, t1];
+ * false when there are none. */
+static bool
+sample_range (size_t  n,
+              double  fs,
+              double  t0,
+              double  t1,
+              size_t *i0,
+              size_t *i1)
+{
+  double first, last;
+
+  if (n == 0 || !(fs > 0) || !(t1 > t0))
+    return false;
+  first = ceil (t0 * fs - 1e-9);
+  last = floor (t1 * fs + 1e-9);
+  if (last < 0 || first >= (double)n || last < first)
+    return false;
+  *i0 = first > 0 ? (size_t)first : 0;
+  *i1 = last < (double)(n - 1) ? (size_t)last + 1 : n;
+  return true;
+}
+
+/* Append the path of a trace (see ecg_plot_draw_trace) to cr's path. */
+static void
+trace_path (cairo_t            *cr,
+            const float        *samples,
+            size_t              n,
+            double              fs,
+            double              t0,
+            double              t1,
+            double              x,
+            double              baseline,
+            const EcgPlotStyle *style)
 {
   double unit = ecg_plot_scale_unit (&style->scale);
   double px_per_s = style->scale.mm_per_s * unit;
   double px_per_mv = style->scale.mm_per_mv * unit;
   double px_per_sample, x_of_0, ds;
-  double first, last;
   size_t i0, i1;
   bool pen_down = false;
   bool decimate;
   TraceColumn col = { 0 };
 
-  if (!samples || n == 0 || !(fs > 0) || !(t1 > t0))
+  if (!samples || !sample_range (n, fs, t0, t1, &i0, &i1))
     return;
-  first = ceil (t0 * fs);
-  last = floor (t1 * fs);
-  if (last < 0 || first >= (double)n)
-    return;
-  i0 = first > 0 ? (size_t)first : 0;
-  i1 = last < (double)(n - 1) ? (size_t)last + 1 : n;
-
   px_per_sample = px_per_s / fs;
   x_of_0 = x - t0 * px_per_s;  /* where sample 0 would be */
   ds = device_scale (cr);
   decimate = px_per_sample * ds < 1.0 / 3.0;
 
-  cairo_save (cr);
-  set_trace_pen (cr, style);
-  cairo_new_path (cr);
   for (size_t i = i0; i < i1; i++)
     {
       float v = samples[i];
@@ -365,6 +442,23 @@ ecg_plot_draw_trace (cairo_t            *cr,
         col.max = i;
     }
   trace_flush_column (cr, &col, &pen_down, samples, x_of_0, px_per_sample, baseline, px_per_mv);
+}
+
+void
+ecg_plot_draw_trace (cairo_t            *cr,
+                     const float        *samples,
+                     size_t              n,
+                     double              fs,
+                     double              t0,
+                     double              t1,
+                     double              x,
+                     double              baseline,
+                     const EcgPlotStyle *style)
+{
+  cairo_save (cr);
+  set_trace_pen (cr, style);
+  cairo_new_path (cr);
+  trace_path (cr, samples, n, fs, t0, t1, x, baseline, style);
   cairo_stroke (cr);
   cairo_restore (cr);
 }
@@ -404,12 +498,16 @@ ecg_plot_label_width (cairo_t            *cr,
   return ext.x_advance;
 }
 
-void
-ecg_plot_draw_label (cairo_t            *cr,
-                     const char         *text,
-                     double              x,
-                     double              y,
-                     const EcgPlotStyle *style)
+/* Label text at (x, y) (top-left of the caps) on a plate of colour bg. */
+static void
+draw_plate (cairo_t            *cr,
+            const char         *text,
+            double              x,
+            double              y,
+            const EcgPlotColor *bg,
+            double              bg_alpha,
+            const EcgPlotColor *fg,
+            const EcgPlotStyle *style)
 {
   double cap = ecg_plot_label_height (style);
   double pad = 0.3 * cap;
@@ -418,113 +516,616 @@ ecg_plot_draw_label (cairo_t            *cr,
     return;
   cairo_save (cr);
   cairo_rectangle (cr, x - pad, y - pad, ecg_plot_label_width (cr, text, style) + 2 * pad, cap + 2 * pad);
-  set_color (cr, &style->colors.paper, 0.85);
+  set_color (cr, bg, bg_alpha);
   cairo_fill (cr);
 
   cairo_move_to (cr, x, y + cap);
   set_label_font (cr, style);
-  set_color (cr, &style->colors.text, 1.0);
+  set_color (cr, fg, 1.0);
   cairo_show_text (cr, text);
   cairo_restore (cr);
 }
 
 void
-ecg_plot_draw_lead (cairo_t            *cr,
-                    const EcgRecord    *rec,
-                    size_t              l,
-                    double              t0,
-                    double              t1,
-                    const EcgPlotRow   *row,
-                    const EcgPlotStyle *style)
+ecg_plot_draw_label (cairo_t            *cr,
+                     const char         *text,
+                     double              x,
+                     double              y,
+                     const EcgPlotStyle *style)
 {
-  if (l >= rec->n_leads)
-    return;
-  ecg_plot_draw_calibration (cr, row->pulse_x, row->baseline, style);
-  ecg_plot_draw_trace (cr, ecg_record_lead (rec, l), rec->n_samples, rec->fs, t0, t1,
-                       row->trace_x, row->baseline, style);
-  ecg_plot_draw_label (cr, rec->leads[l].name[0] ? rec->leads[l].name : "?",
-                       row->label_x, row->label_y, style);
+  draw_plate (cr, text, x, y, &style->colors.paper, 0.85, &style->colors.text, style);
+}
+
+/* ---- layout ---- */
+
+static void
+layout_panel (EcgPlotLayout      *layout,
+              size_t              lead,
+              size_t              row,
+              size_t              col,
+              double              t0,
+              double              t1,
+              const EcgPlotStyle *style)
+{
+  double unit = ecg_plot_scale_unit (&style->scale);
+  double px_per_s = style->scale.mm_per_s * unit;
+  EcgPlotPanel *p = &layout->panels[layout->n_panels++];
+  bool attention = layout->strips & ECG_PLOT_STRIP_ATTENTION;
+
+  p->lead = lead;
+  p->row = row;
+  p->col = col;
+  p->t0 = t0;
+  p->t1 = t1;
+  p->y = layout->rows_y + row * layout->row_height;
+  p->height = ECG_PLOT_ROW_MM * unit;
+  p->baseline = p->y + p->height / 2;
+  p->trace_x = layout->trace_x + (t0 - layout->t0) * px_per_s;
+  if (layout->kind == ECG_PLOT_LAYOUT_6X2)  /* both columns start at the row's t0 */
+    p->trace_x = layout->trace_x + col * layout->trace_width / 2;
+  p->trace_width = (t1 - t0) * px_per_s;
+  p->x = col == 0 ? layout->x : p->trace_x;
+  p->width = col == 0 ? p->trace_x + p->trace_width - layout->x : p->trace_width;
+  p->pulse_x = col == 0 ? layout->pulse_x : NAN;
+  p->label_x = p->trace_x + 1.0 * unit;
+  p->label_y = p->y + 1.5 * unit;
+  if (layout->strips)
+    {
+      p->error_y = p->y + p->height + STRIP_GAP_MM * unit;
+      p->error_height = (attention ? ERROR_MM : ERROR_ALONE_MM) * unit;
+    }
+  if (attention)
+    {
+      p->attn_y = p->error_y + p->error_height + STRIP_GAP_MM * unit;
+      p->attn_height = ATTN_MM * unit;
+    }
 }
 
 void
-ecg_plot_layout_12x1 (EcgPlotLayout      *layout,
-                      double              x,
-                      double              y,
-                      size_t              n_rows,
-                      double              duration,
-                      const EcgPlotStyle *style)
+ecg_plot_layout_compute (EcgPlotLayout      *layout,
+                         EcgPlotLayoutKind   kind,
+                         double              x,
+                         double              y,
+                         size_t              n_leads,
+                         double              t0,
+                         double              duration,
+                         unsigned            strips,
+                         const EcgPlotStyle *style)
 {
   double unit = ecg_plot_scale_unit (&style->scale);
+  double d;
 
   memset (layout, 0, sizeof *layout);
+  if (n_leads != ECG_N_STANDARD_LEADS)
+    kind = ECG_PLOT_LAYOUT_12X1;
+  layout->kind = kind;
+  layout->strips = strips;
   layout->x = x;
   layout->y = y;
-  layout->n_rows = n_rows;
-  layout->duration = duration > 0 ? duration : 0;
+  layout->t0 = t0;
+  layout->duration = d = duration > 0 ? duration : 0;
+  layout->n_rows = kind == ECG_PLOT_LAYOUT_12X1 ? (n_leads < ECG_PLOT_MAX_PANELS ? n_leads : ECG_PLOT_MAX_PANELS)
+                   : kind == ECG_PLOT_LAYOUT_6X2 ? 6 : 4;
+  layout->n_cols = kind == ECG_PLOT_LAYOUT_12X1 ? 1 : kind == ECG_PLOT_LAYOUT_6X2 ? 2 : 4;
   layout->header_height = ECG_PLOT_HEADER_MM * unit;
   layout->rows_y = y + layout->header_height;
-  layout->row_height = ECG_PLOT_ROW_MM * unit;
+  layout->row_height = (ECG_PLOT_ROW_MM + (strips ? ECG_PLOT_STRIPS_MM : 0)) * unit;
   /* 3 mm margin, the pulse (its rise on a 5 mm line at 25 mm/s), 3 mm gap,
-   * rounded up so that t = 0 falls on a 5 mm line. */
+   * rounded up so that t0 falls on a 5 mm line. */
   layout->pulse_x = x + CAL_MARGIN_MM * unit;
   layout->trace_x = x + 5.0 * ceil ((2 * CAL_MARGIN_MM + 2 * CAL_LEAD_MM
                                      + CAL_PULSE_S * style->scale.mm_per_s) / 5.0) * unit;
-  layout->trace_width = layout->duration * style->scale.mm_per_s * unit;
-  layout->axis_y = layout->rows_y + n_rows * layout->row_height;
+  layout->trace_width = d * style->scale.mm_per_s * unit;
+  layout->axis_y = layout->rows_y + layout->n_rows * layout->row_height;
+  layout->legend_y = layout->axis_y + ECG_PLOT_AXIS_MM * unit;
   layout->width = layout->trace_x - x + layout->trace_width + ECG_PLOT_RIGHT_MM * unit;
-  layout->height = layout->axis_y - y + ECG_PLOT_AXIS_MM * unit;
+  /* the legend takes up to three lines of text, which never shrinks below MIN_TEXT_UNITS */
+  layout->height = layout->legend_y - y
+                   + (strips ? fmax (ECG_PLOT_LEGEND_MM * unit, 5.0 * text_size (style, TEXT_MM)) : 0);
+
+  switch (kind)
+    {
+    case ECG_PLOT_LAYOUT_12X1:
+      for (size_t r = 0; r < layout->n_rows; r++)
+        layout_panel (layout, r, r, 0, t0, t0 + d, style);
+      break;
+    case ECG_PLOT_LAYOUT_6X2:
+      for (size_t c = 0; c < 2; c++)
+        for (size_t r = 0; r < 6; r++)
+          layout_panel (layout, 6 * c + r, r, c, t0, t0 + d / 2, style);
+      break;
+    case ECG_PLOT_LAYOUT_3X4:
+      for (size_t c = 0; c < 4; c++)
+        for (size_t r = 0; r < 3; r++)
+          layout_panel (layout, 3 * c + r, r, c, t0 + c * d / 4, t0 + (c + 1) * d / 4, style);
+      layout_panel (layout, 1, 3, 0, t0, t0 + d, style);  /* lead II rhythm strip */
+      break;
+    case ECG_PLOT_N_LAYOUTS:
+      break;
+    }
 }
 
-void
-ecg_plot_layout_row (const EcgPlotLayout *layout,
-                     size_t               i,
+double
+ecg_plot_panel_x (const EcgPlotPanel *p,
+                  const EcgPlotStyle *style,
+                  double              t)
+{
+  return p->trace_x + (t - p->t0) * style->scale.mm_per_s * ecg_plot_scale_unit (&style->scale);
+}
+
+int
+ecg_plot_layout_hit (const EcgPlotLayout *layout,
                      const EcgPlotStyle  *style,
-                     EcgPlotRow          *row)
+                     double               x,
+                     double               y,
+                     double              *time,
+                     double              *mv)
 {
   double unit = ecg_plot_scale_unit (&style->scale);
 
-  row->x = layout->x;
-  row->y = layout->rows_y + i * layout->row_height;
-  row->width = layout->width;
-  row->height = layout->row_height;
-  row->pulse_x = layout->pulse_x;
-  row->trace_x = layout->trace_x;
-  row->baseline = row->y + layout->row_height / 2;
-  row->label_x = layout->trace_x + 1.0 * unit;
-  row->label_y = row->y + 1.5 * unit;
+  for (size_t i = 0; i < layout->n_panels; i++)
+    {
+      const EcgPlotPanel *p = &layout->panels[i];
+
+      if (x < p->trace_x || x >= p->trace_x + p->trace_width || y < p->y || y >= p->y + layout->row_height)
+        continue;
+      *time = p->t0 + (x - p->trace_x) / (style->scale.mm_per_s * unit);
+      *mv = (p->baseline - y) / (style->scale.mm_per_mv * unit);
+      return (int)i;
+    }
+  return -1;
+}
+
+bool
+ecg_plot_lead_flagged (const EcgPlotOverlay *overlay,
+                       size_t                l)
+{
+  return overlay && overlay->lead_score && overlay->lead_score[l] > overlay->threshold;
+}
+
+/* ---- overlays ---- */
+
+/* The samples of a panel grouped into runs of consecutive samples, at most one
+ * run per device pixel column, so overlays cost the same at any sample rate. */
+typedef struct {
+  size_t i0, i1, n;       /* samples [i0, i1) in n bins */
+  double x_of_0;          /* x where sample 0 would be */
+  double px_per_sample;
+} Bins;
+
+static bool
+bins_init (Bins               *b,
+           cairo_t            *cr,
+           size_t              n,
+           double              fs,
+           const EcgPlotPanel *p,
+           const EcgPlotStyle *style)
+{
+  double px_per_s = style->scale.mm_per_s * ecg_plot_scale_unit (&style->scale);
+  double columns;
+
+  if (!sample_range (n, fs, p->t0, p->t1, &b->i0, &b->i1))
+    return false;
+  b->px_per_sample = px_per_s / fs;
+  b->x_of_0 = p->trace_x - p->t0 * px_per_s;
+  columns = ceil ((b->i1 - b->i0) * b->px_per_sample * device_scale (cr));
+  b->n = columns < (double)(b->i1 - b->i0) ? (size_t)fmax (columns, 1) : b->i1 - b->i0;
+  return true;
+}
+
+static size_t
+bin_first (const Bins *b,
+           size_t      k)
+{
+  return b->i0 + k * (b->i1 - b->i0) / b->n;
+}
+
+/* Left edge of bin k (k = n: the right edge of the last one). */
+static double
+bin_x (const Bins *b,
+       size_t      k)
+{
+  return b->x_of_0 + bin_first (b, k) * b->px_per_sample;
+}
+
+/* Largest finite value of v in bin k, NaN when there is none. */
+static float
+bin_max (const Bins  *b,
+         const float *v,
+         size_t       k)
+{
+  float m = NAN;
+
+  for (size_t i = bin_first (b, k); i < bin_first (b, k + 1); i++)
+    if (isfinite (v[i]) && !(v[i] <= m))
+      m = v[i];
+  return m;
+}
+
+static float
+bin_mean (const Bins  *b,
+          const float *v,
+          size_t       k)
+{
+  double sum = 0;
+  size_t count = 0;
+
+  for (size_t i = bin_first (b, k); i < bin_first (b, k + 1); i++)
+    if (isfinite (v[i]))
+      sum += v[i], count++;
+  return count ? (float)(sum / count) : NAN;
+}
+
+/* Spans where the smoothed point score exceeds τ, shaded over the trace band. */
+static void
+draw_spans (cairo_t              *cr,
+            const Bins           *b,
+            const float          *smooth,
+            double                tau,
+            const EcgPlotPanel   *p,
+            const EcgPlotStyle   *style)
+{
+  size_t k = 0;
+
+  cairo_new_path (cr);
+  while (k < b->n)
+    {
+      size_t end;
+
+      if (!(bin_max (b, smooth, k) > tau))
+        {
+          k++;
+          continue;
+        }
+      for (end = k + 1; end < b->n && bin_max (b, smooth, end) > tau; end++)
+        ;
+      cairo_rectangle (cr, bin_x (b, k), p->y, bin_x (b, end) - bin_x (b, k), p->height);
+      k = end;
+    }
+  set_color (cr, &style->colors.span, style->dark ? 0.28 : 0.40);
+  cairo_fill (cr);
+}
+
+/* The ±2σ band around the reconstruction: per bin the lowest mean - 2σ and the
+ * highest mean + 2σ, one polygon per stretch without gaps. */
+static void
+draw_band (cairo_t            *cr,
+           const Bins         *b,
+           const float        *mean,
+           const float        *sigma,
+           double              baseline,
+           const EcgPlotStyle *style)
+{
+  double px_per_mv = style->scale.mm_per_mv * ecg_plot_scale_unit (&style->scale);
+  float *lo = malloc (2 * b->n * sizeof *lo), *hi;
+  size_t k = 0;
+
+  if (!lo)
+    return;
+  hi = lo + b->n;
+  for (size_t j = 0; j < b->n; j++)
+    {
+      lo[j] = INFINITY, hi[j] = -INFINITY;
+      for (size_t i = bin_first (b, j); i < bin_first (b, j + 1); i++)
+        if (isfinite (mean[i]) && isfinite (sigma[i]))
+          {
+            lo[j] = fminf (lo[j], mean[i] - 2 * sigma[i]);
+            hi[j] = fmaxf (hi[j], mean[i] + 2 * sigma[i]);
+          }
+    }
+  cairo_new_path (cr);
+  while (k < b->n)
+    {
+      size_t end;
+
+      if (!(hi[k] >= lo[k]))
+        {
+          k++;
+          continue;
+        }
+      for (end = k; end < b->n && hi[end] >= lo[end]; end++)
+        cairo_line_to (cr, (bin_x (b, end) + bin_x (b, end + 1)) / 2, baseline - hi[end] * px_per_mv);
+      for (size_t j = end; j-- > k;)
+        cairo_line_to (cr, (bin_x (b, j) + bin_x (b, j + 1)) / 2, baseline - lo[j] * px_per_mv);
+      cairo_close_path (cr);
+      cairo_new_sub_path (cr);
+      k = end;
+    }
+  set_color (cr, &style->colors.recon, style->dark ? 0.30 : 0.22);
+  cairo_fill (cr);
+  free (lo);
+}
+
+/* Background of a strip: not ECG paper, so no mm scale is implied. */
+static void
+strip_background (cairo_t            *cr,
+                  const EcgPlotPanel *p,
+                  double              y,
+                  double              height,
+                  const EcgPlotStyle *style)
+{
+  cairo_rectangle (cr, p->trace_x, y, p->trace_width, height);
+  set_color (cr, &style->colors.strip, 0.88);
+  cairo_fill (cr);
+}
+
+/* Fraction of the error strip's height that score v fills (0..1). */
+static double
+error_level (const EcgPlotModelInfo *m,
+             double                  v)
+{
+  double span = m->score_hi - m->score_lo;
+
+  return span > 0 ? fmin (fmax ((v - m->score_lo) / span, 0.0), 1.0) : 0.0;
+}
+
+/* Error bars: the largest point score of each bin, on the model's fixed scale,
+ * in two paths (at or below τ, above τ), then τ as a line across. */
+static void
+draw_error_strip (cairo_t              *cr,
+                  const Bins           *b,
+                  const float          *point,
+                  const EcgPlotOverlay *ov,
+                  const EcgPlotPanel   *p,
+                  const EcgPlotStyle   *style)
+{
+  double bottom = p->error_y + p->error_height;
+  double tau_y = bottom - error_level (ov->model, ov->threshold) * p->error_height;
+  double unit = ecg_plot_scale_unit (&style->scale);
+  int lw_px;
+
+  strip_background (cr, p, p->error_y, p->error_height, style);
+  for (int over = 0; over < 2; over++)
+    {
+      cairo_new_path (cr);
+      for (size_t k = 0; k < b->n; k++)
+        {
+          float v = bin_max (b, point, k);
+          double h;
+
+          if (!isfinite (v) || (v > ov->threshold) != over)
+            continue;
+          h = error_level (ov->model, v) * p->error_height;
+          cairo_rectangle (cr, bin_x (b, k), bottom - h, fmax (bin_x (b, k + 1) - bin_x (b, k), 1.0 / device_scale (cr)), h);
+        }
+      set_color (cr, over ? &style->colors.error_over : &style->colors.error, 1.0);
+      cairo_fill (cr);
+    }
+
+  cairo_set_line_width (cr, line_width (cr, style, GRID_MAJOR_MM, &lw_px));
+  tau_y = snap (cr, style, 1, tau_y, lw_px);
+  cairo_move_to (cr, p->trace_x, tau_y);
+  cairo_line_to (cr, p->trace_x + p->trace_width, tau_y);
+  cairo_set_dash (cr, (double[]) { 1.5 * unit, 0.8 * unit }, 2, 0);
+  set_color (cr, &style->colors.text, 1.0);
+  cairo_stroke (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
+}
+
+/* The colour of a deviation d from uniform on a diverging scale: strip colour
+ * at 0, attn_above at d >= max, attn_below at d <= -max. */
+static uint32_t
+diverging_argb (double              d,
+                double              max,
+                const EcgPlotStyle *style)
+{
+  const EcgPlotColor *base = &style->colors.strip;
+  const EcgPlotColor *end = d > 0 ? &style->colors.attn_above : &style->colors.attn_below;
+  double f = max > 0 ? fmin (fabs (d) / max, 1.0) : 0.0;
+  double r = base->r + f * (end->r - base->r);
+  double g = base->g + f * (end->g - base->g);
+  double bl = base->b + f * (end->b - base->b);
+
+  if (!isfinite (d))
+    return 0;  /* transparent: no value */
+  return 0xff000000u | (uint32_t)lround (r * 255) << 16 | (uint32_t)lround (g * 255) << 8 | (uint32_t)lround (bl * 255);
+}
+
+/* Paint a w × h ARGB image stretched over the rectangle, pixels kept sharp. */
+static void
+paint_image (cairo_t         *cr,
+             cairo_surface_t *image,
+             double           x,
+             double           y,
+             double           width,
+             double           height)
+{
+  cairo_pattern_t *pattern;
+  int w = cairo_image_surface_get_width (image);
+  int h = cairo_image_surface_get_height (image);
+
+  cairo_save (cr);
+  cairo_rectangle (cr, x, y, width, height);
+  cairo_clip (cr);
+  cairo_translate (cr, x, y);
+  cairo_scale (cr, width / w, height / h);
+  cairo_set_source_surface (cr, image, 0, 0);
+  pattern = cairo_get_source (cr);
+  cairo_pattern_set_filter (pattern, CAIRO_FILTER_NEAREST);
+  cairo_pattern_set_extend (pattern, CAIRO_EXTEND_PAD);
+  cairo_paint (cr);
+  cairo_restore (cr);
+}
+
+/* Lead attention of each bin as deviation from uniform, weight × 12 - 1, in
+ * one image of one pixel per bin. */
+static void
+draw_attention_strip (cairo_t              *cr,
+                      const Bins           *b,
+                      const float          *attn,
+                      const EcgPlotOverlay *ov,
+                      const EcgPlotPanel   *p,
+                      const EcgPlotStyle   *style)
+{
+  cairo_surface_t *image = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int)b->n, 1);
+  uint32_t *px;
+
+  strip_background (cr, p, p->attn_y, p->attn_height, style);
+  if (cairo_surface_status (image) != CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_destroy (image);
+      return;
+    }
+  cairo_surface_flush (image);
+  px = (uint32_t *)cairo_image_surface_get_data (image);
+  for (size_t k = 0; k < b->n; k++)
+    px[k] = diverging_argb (bin_mean (b, attn, k) * ECG_N_STANDARD_LEADS - 1.0, ov->model->attn_dev_max, style);
+  cairo_surface_mark_dirty (image);
+  paint_image (cr, image, bin_x (b, 0), p->attn_y, bin_x (b, b->n) - bin_x (b, 0), p->attn_height);
+  cairo_surface_destroy (image);
+}
+
+/* Spans, band, original and reconstruction of panel p, clipped to its columns. */
+static void
+draw_panel_traces (cairo_t              *cr,
+                   const EcgRecord      *rec,
+                   const EcgPlotOverlay *ov,
+                   const EcgPlotPanel   *p,
+                   const EcgPlotLayout  *layout,
+                   const EcgPlotStyle   *style)
+{
+  size_t n = rec->n_samples, off = p->lead * n;
+  Bins b;
+
+  cairo_save (cr);
+  clip_rect (cr, style, p->trace_x, layout->rows_y, p->trace_width, layout->axis_y - layout->rows_y);
+  if (ov && bins_init (&b, cr, n, rec->fs, p, style))
+    {
+      if (ov->smooth)
+        draw_spans (cr, &b, ov->smooth + off, ov->threshold, p, style);
+      if (ov->recon && ov->sigma)
+        draw_band (cr, &b, ov->recon + off, ov->sigma + off, p->baseline, style);
+    }
+  ecg_plot_draw_trace (cr, ecg_record_lead (rec, p->lead), n, rec->fs, p->t0, p->t1, p->trace_x, p->baseline, style);
+  if (ov && ov->recon)
+    {
+      cairo_new_path (cr);
+      trace_path (cr, ov->recon + off, n, rec->fs, p->t0, p->t1, p->trace_x, p->baseline, style);
+      set_pen (cr, style, RECON_MM, &style->colors.recon);
+      cairo_stroke (cr);
+    }
+  cairo_restore (cr);
 }
 
 static void
-draw_header (cairo_t             *cr,
-             const EcgRecord     *rec,
-             const EcgPlotLayout *layout,
-             const EcgPlotStyle  *style)
+draw_panel_strips (cairo_t              *cr,
+                   const EcgRecord      *rec,
+                   const EcgPlotOverlay *ov,
+                   const EcgPlotPanel   *p,
+                   const EcgPlotStyle   *style)
+{
+  size_t off = p->lead * rec->n_samples;
+  Bins b;
+
+  if (!bins_init (&b, cr, rec->n_samples, rec->fs, p, style))
+    return;
+  cairo_save (cr);
+  cairo_set_antialias (cr, CAIRO_ANTIALIAS_NONE);
+  if (p->error_height > 0 && ov->point && ov->model)
+    draw_error_strip (cr, &b, ov->point + off, ov, p, style);
+  if (p->attn_height > 0 && ov->attn && ov->model)
+    draw_attention_strip (cr, &b, ov->attn + off, ov, p, style);
+  cairo_restore (cr);
+}
+
+/* The lead's name, with its score when there is a model; a flagged lead's
+ * plate is red and marked with a triangle. Returns whether it is flagged. */
+static bool
+draw_panel_label (cairo_t              *cr,
+                  const EcgRecord      *rec,
+                  const EcgPlotOverlay *ov,
+                  const EcgPlotPanel   *p,
+                  const EcgPlotStyle   *style)
+{
+  const char *name = rec->leads[p->lead].name[0] ? rec->leads[p->lead].name : "?";
+  bool flagged = ecg_plot_lead_flagged (ov, p->lead);
+  char text[96];
+
+  if (ov && ov->lead_score)
+    snprintf (text, sizeof text, "%s %s %.3g", name, flagged ? "\u25b2" : "\u00b7", ov->lead_score[p->lead]);
+  else
+    snprintf (text, sizeof text, "%s", name);
+  if (flagged)
+    draw_plate (cr, text, p->label_x, p->label_y, &style->colors.error_over, 1.0, &style->colors.paper, style);
+  else
+    ecg_plot_draw_label (cr, text, p->label_x, p->label_y, style);
+  return flagged;
+}
+
+/* A short mark across the baseline where a column of another lead begins. */
+static void
+draw_separator (cairo_t            *cr,
+                const EcgPlotPanel *p,
+                const EcgPlotStyle *style)
+{
+  double h = SEPARATOR_MM * ecg_plot_scale_unit (&style->scale);
+
+  cairo_save (cr);
+  set_trace_pen (cr, style);
+  cairo_move_to (cr, p->trace_x, p->baseline - h);
+  cairo_line_to (cr, p->trace_x, p->baseline + h);
+  cairo_stroke (cr);
+  cairo_restore (cr);
+}
+
+/* ---- page ---- */
+
+static void
+set_text_font (cairo_t            *cr,
+               const EcgPlotStyle *style,
+               cairo_font_weight_t weight)
+{
+  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, weight);
+  cairo_set_font_size (cr, text_size (style, TEXT_MM) / 0.72);
+}
+
+static void
+draw_header (cairo_t              *cr,
+             const EcgRecord      *rec,
+             const EcgPlotOverlay *ov,
+             const EcgPlotLayout  *layout,
+             const EcgPlotStyle   *style)
 {
   double unit = ecg_plot_scale_unit (&style->scale);
   double size = text_size (style, TEXT_MM);
   double baseline = layout->y + layout->header_height / 2 + 0.36 * size;
-  char left[160], scale[96];
+  char left[320], scale[96];
+  double scale_x, room;
+  int len;
   cairo_text_extents_t ext;
 
-  snprintf (left, sizeof left, "%s%s%s%g Hz \u00b7 %.1f s",
-            rec->id[0] ? "Record " : "", rec->id, rec->id[0] ? " \u00b7 " : "", rec->fs,
-            rec->fs > 0 ? rec->n_samples / rec->fs : 0.0);
+  /* record id, never a patient's name */
+  len = snprintf (left, sizeof left, "%s%s%s%g Hz \u00b7 %.1f s",
+                  rec->id[0] ? "Record " : "", rec->id, rec->id[0] ? " \u00b7 " : "", rec->fs,
+                  rec->fs > 0 ? rec->n_samples / rec->fs : 0.0);
+  if (ov && ov->model && len > 0 && (size_t)len < sizeof left)
+    snprintf (left + len, sizeof left - len, " \u00b7 Model %s \u00b7 \u03c4 %.3g%s \u00b7 score %.3g %s",
+              ov->model->name, ov->threshold,
+              ov->threshold == ov->model->threshold ? " (calibrated)" : "",
+              ov->record_score, ov->record_score > ov->threshold ? "> \u03c4: anomalous" : "\u2264 \u03c4");
   ecg_plot_scale_format (&style->scale, scale, sizeof scale);
 
   cairo_save (cr);
-  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size (cr, size / 0.72);
   set_color (cr, &style->colors.text, 1.0);
+  set_text_font (cr, style, CAIRO_FONT_WEIGHT_BOLD);
+  cairo_text_extents (cr, scale, &ext);
+  scale_x = layout->x + layout->width - ECG_PLOT_RIGHT_MM * unit - ext.x_advance;
+  cairo_move_to (cr, scale_x, baseline);
+  cairo_show_text (cr, scale);
+
+  /* the left part gets smaller rather than run into the scale on a small page */
+  set_text_font (cr, style, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_text_extents (cr, left, &ext);
+  room = scale_x - 3.0 * unit - (layout->x + 3.0 * unit);
+  if (ext.x_advance > room && room > 0)
+    cairo_set_font_size (cr, size / 0.72 * room / ext.x_advance);
   cairo_move_to (cr, layout->x + 3.0 * unit, baseline);
   cairo_show_text (cr, left);
-
-  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-  cairo_text_extents (cr, scale, &ext);
-  cairo_move_to (cr, layout->x + layout->width - ECG_PLOT_RIGHT_MM * unit - ext.x_advance, baseline);
-  cairo_show_text (cr, scale);
   cairo_restore (cr);
 }
 
+/* Ticks at whole seconds under every panel of the last row, labelled unless
+ * the labels would touch. */
 static void
 draw_time_axis (cairo_t             *cr,
                 const EcgPlotLayout *layout,
@@ -537,56 +1138,241 @@ draw_time_axis (cairo_t             *cr,
   int step = 1;
   int lw_px;
 
-  /* Label every second unless the labels would touch. */
   while (step * px_per_s < 4.0 * size && step < 60)
     step = step == 1 ? 2 : step == 2 ? 5 : step * 2;
 
   cairo_save (cr);
-  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size (cr, size / 0.72);
+  set_text_font (cr, style, CAIRO_FONT_WEIGHT_NORMAL);
   set_color (cr, &style->colors.text, 1.0);
   cairo_set_line_width (cr, line_width (cr, style, GRID_MAJOR_MM, &lw_px));
-  for (int s = 0; s <= (int)floor (layout->duration + 1e-9); s++)
+  for (size_t i = 0; i < layout->n_panels; i++)
     {
-      double tx = snap (cr, style, 0, layout->trace_x + s * px_per_s, lw_px);
-      char text[32];
-      cairo_text_extents_t ext;
+      const EcgPlotPanel *p = &layout->panels[i];
 
-      cairo_move_to (cr, tx, layout->axis_y);
-      cairo_line_to (cr, tx, layout->axis_y + tick);
-      cairo_stroke (cr);
-      if (s % step != 0)
+      if (p->row + 1 != layout->n_rows)
         continue;
-      snprintf (text, sizeof text, "%d s", s);
-      cairo_text_extents (cr, text, &ext);
-      cairo_move_to (cr, tx - ext.x_advance / 2, layout->axis_y + tick + 0.6 * unit + size);
-      cairo_show_text (cr, text);
+      for (int s = (int)ceil (p->t0 - 1e-9); s <= (int)floor (p->t1 + 1e-9); s++)
+        {
+          double tx = snap (cr, style, 0, ecg_plot_panel_x (p, style, s), lw_px);
+          char text[32];
+          cairo_text_extents_t ext;
+
+          cairo_move_to (cr, tx, layout->axis_y);
+          cairo_line_to (cr, tx, layout->axis_y + tick);
+          cairo_stroke (cr);
+          /* a label at a column's right end would sit on the next one's first */
+          if (s % step != 0 || (p->col + 1 < layout->n_cols && s >= p->t1 - 1e-9))
+            continue;
+          snprintf (text, sizeof text, "%d s", s);
+          cairo_text_extents (cr, text, &ext);
+          cairo_move_to (cr, tx - ext.x_advance / 2, layout->axis_y + tick + 0.6 * unit + size);
+          cairo_show_text (cr, text);
+        }
     }
   cairo_restore (cr);
 }
 
-void
-ecg_plot_draw_record_12x1 (cairo_t             *cr,
-                           const EcgRecord     *rec,
-                           const EcgPlotLayout *layout,
-                           const EcgPlotStyle  *style)
+/* Legend items flow left to right and wrap onto a second line. */
+typedef struct {
+  cairo_t *cr;
+  const EcgPlotStyle *style;
+  double x, y, x0, right, line_step, size;
+} Legend;
+
+typedef enum { SWATCH_LINE, SWATCH_FILL, SWATCH_DASH } SwatchKind;
+
+static void
+legend_item (Legend             *lg,
+             SwatchKind          kind,
+             const EcgPlotColor *c,
+             double              alpha,
+             const char         *text)
 {
+  cairo_t *cr = lg->cr;
+  double unit = ecg_plot_scale_unit (&lg->style->scale);
+  double sw = 5.0 * unit;
+  cairo_text_extents_t ext;
+
+  cairo_text_extents (cr, text, &ext);
+  if (lg->x + sw + 1.0 * unit + ext.x_advance > lg->right && lg->x > lg->x0)
+    lg->x = lg->x0, lg->y += lg->line_step;
+  if (c)
+    {
+      cairo_save (cr);
+      if (kind == SWATCH_FILL)
+        {
+          cairo_rectangle (cr, lg->x, lg->y - lg->size, sw, lg->size);
+          set_color (cr, c, alpha);
+          cairo_fill (cr);
+        }
+      else
+        {
+          set_pen (cr, lg->style, TRACE_MM, c);
+          if (kind == SWATCH_DASH)
+            cairo_set_dash (cr, (double[]) { 1.5 * unit, 0.8 * unit }, 2, 0);
+          cairo_move_to (cr, lg->x, lg->y - lg->size / 2);
+          cairo_rel_line_to (cr, sw, 0);
+          cairo_stroke (cr);
+        }
+      cairo_restore (cr);
+      lg->x += sw + 1.0 * unit;
+    }
+  set_color (cr, &lg->style->colors.text, 1.0);
+  cairo_move_to (cr, lg->x, lg->y);
+  cairo_show_text (cr, text);
+  lg->x += ext.x_advance + 4.0 * unit;
+}
+
+static void
+draw_legend (cairo_t              *cr,
+             const EcgPlotOverlay *ov,
+             const EcgPlotLayout  *layout,
+             const EcgPlotStyle   *style)
+{
+  const EcgPlotColors *c = &style->colors;
+  const EcgPlotModelInfo *m = ov->model;
+  double unit = ecg_plot_scale_unit (&style->scale);
+  Legend lg = { .cr = cr, .style = style };
+  char text[160];
+
+  lg.size = text_size (style, TEXT_MM) * 0.9;
+  lg.x0 = lg.x = layout->x + 3.0 * unit;
+  lg.right = layout->x + layout->width - ECG_PLOT_RIGHT_MM * unit;
+  lg.line_step = lg.size * 1.6;
+  lg.y = layout->legend_y + 1.0 * unit + lg.size;
+  cairo_save (cr);
+  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, lg.size / 0.72);
+  legend_item (&lg, SWATCH_LINE, &c->trace, 1.0, "original (model input, mV)");
+  legend_item (&lg, SWATCH_LINE, &c->recon, 1.0, "reconstruction: the model's expectation, not a denoised ECG");
+  if (m && m->variational)
+    legend_item (&lg, SWATCH_FILL, &c->recon, style->dark ? 0.30 : 0.22, "\u00b12\u03c3");
+  legend_item (&lg, SWATCH_FILL, &c->span, style->dark ? 0.28 : 0.40, "error (40 ms) > \u03c4");
+  if (m)
+    {
+      snprintf (text, sizeof text, "error bars %.3g \u2026 %.3g", m->score_lo, m->score_hi);
+      legend_item (&lg, SWATCH_FILL, &c->error, 1.0, text);
+      legend_item (&lg, SWATCH_FILL, &c->error_over, 1.0, "> \u03c4");
+      legend_item (&lg, SWATCH_DASH, &c->text, 1.0, "\u03c4");
+      if (m->has_lead_attention)
+        {
+          snprintf (text, sizeof text, "lead attention \u00d712 above 1 (to %.3g)", 1 + m->attn_dev_max);
+          legend_item (&lg, SWATCH_FILL, &c->attn_above, 1.0, text);
+          snprintf (text, sizeof text, "below (to %.3g)", 1 - m->attn_dev_max);
+          legend_item (&lg, SWATCH_FILL, &c->attn_below, 1.0, text);
+        }
+      else
+        legend_item (&lg, SWATCH_LINE, NULL, 1.0, "no lead attention in this model");
+    }
+  cairo_restore (cr);
+}
+
+size_t
+ecg_plot_draw_page (cairo_t              *cr,
+                    const EcgRecord      *rec,
+                    const EcgPlotOverlay *overlay,
+                    const EcgPlotLayout  *layout,
+                    const EcgPlotStyle   *style)
+{
+  size_t flagged = 0;
+
   ecg_plot_draw_paper (cr, layout->x, layout->y, layout->width, layout->height, style);
-  draw_header (cr, rec, layout, style);
+  draw_header (cr, rec, overlay, layout, style);
 
   /* Traces may reach into neighbouring rows, as on paper, but not into the
-   * header or the axis. */
+   * header or the axis; strips and labels go on top of them. */
   cairo_save (cr);
-  cairo_rectangle (cr, layout->x, layout->rows_y, layout->width, layout->axis_y - layout->rows_y);
-  cairo_clip (cr);
-  for (size_t i = 0; i < layout->n_rows && i < rec->n_leads; i++)
+  clip_rect (cr, style, layout->x, layout->rows_y, layout->width, layout->axis_y - layout->rows_y);
+  for (size_t i = 0; i < layout->n_panels; i++)
     {
-      EcgPlotRow row;
+      const EcgPlotPanel *p = &layout->panels[i];
 
-      ecg_plot_layout_row (layout, i, style, &row);
-      ecg_plot_draw_lead (cr, rec, i, 0.0, layout->duration, &row, style);
+      if (p->lead >= rec->n_leads)
+        continue;
+      if (!isnan (p->pulse_x))
+        ecg_plot_draw_calibration (cr, p->pulse_x, p->baseline, style);
+      else
+        draw_separator (cr, p, style);
+      draw_panel_traces (cr, rec, overlay, p, layout, style);
     }
+  for (size_t i = 0; i < layout->n_panels && overlay; i++)
+    if (layout->panels[i].lead < rec->n_leads)
+      draw_panel_strips (cr, rec, overlay, &layout->panels[i], style);
+  for (size_t i = 0; i < layout->n_panels; i++)
+    if (layout->panels[i].lead < rec->n_leads)
+      flagged += draw_panel_label (cr, rec, overlay, &layout->panels[i], style);
   cairo_restore (cr);
 
   draw_time_axis (cr, layout, style);
+  if (overlay && layout->strips)
+    draw_legend (cr, overlay, layout, style);
+  return flagged;
+}
+
+double
+ecg_plot_draw_time_attention (cairo_t            *cr,
+                              const float        *attn,
+                              size_t              T,
+                              double              fs,
+                              double              start_s,
+                              double              x,
+                              double              y,
+                              double              size,
+                              const EcgPlotStyle *style)
+{
+  double text = text_size (style, TEXT_MM);
+  double top = y + 2.2 * text, left = x + 3.2 * text;
+  double side = size - 3.2 * text;
+  double span = T / fs;
+  cairo_surface_t *image;
+  char title[160];
+
+  if (!attn || T == 0 || !(fs > 0) || side <= 0)
+    return 0;
+  image = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int)T, (int)T);
+  if (cairo_surface_status (image) == CAIRO_STATUS_SUCCESS)
+    {
+      uint32_t *px;
+      int stride = cairo_image_surface_get_stride (image) / 4;
+
+      cairo_surface_flush (image);
+      px = (uint32_t *)cairo_image_surface_get_data (image);
+      for (size_t q = 0; q < T; q++)
+        for (size_t k = 0; k < T; k++)
+          px[q * stride + k] = diverging_argb (attn[q * T + k] * (double)T - 1.0, 1.0, style);
+      cairo_surface_mark_dirty (image);
+      paint_image (cr, image, left, top, side, side);
+    }
+  cairo_surface_destroy (image);
+
+  cairo_save (cr);
+  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, text / 0.72);
+  set_color (cr, &style->colors.text, 1.0);
+  snprintf (title, sizeof title, "Temporal attention %.2f\u2013%.2f s \u00b7 weight \u00d7 %zu: purple 0, 1 uniform, orange 2",
+            start_s, start_s + span, T);
+  cairo_move_to (cr, x, y + text);
+  cairo_show_text (cr, title);
+  /* key time along x, query time down y, a tick every 0.5 s */
+  cairo_set_line_width (cr, fmax (0.2 * ecg_plot_scale_unit (&style->scale), 1.0));
+  for (double s = 0; s <= span + 1e-9; s += 0.5)
+    {
+      double f = s / span;
+      char label[16];
+
+      snprintf (label, sizeof label, "%.1f", start_s + s);
+      cairo_move_to (cr, left + f * side, top + side);
+      cairo_rel_line_to (cr, 0, 0.4 * text);
+      cairo_move_to (cr, left, top + f * side);
+      cairo_rel_line_to (cr, -0.4 * text, 0);
+      cairo_stroke (cr);
+      cairo_move_to (cr, left + f * side - text, top + side + 1.6 * text);
+      cairo_show_text (cr, label);
+      cairo_move_to (cr, x, top + f * side + 0.5 * text);
+      cairo_show_text (cr, label);
+    }
+  cairo_move_to (cr, left + side / 2 - 4 * text, top + side + 3.0 * text);
+  cairo_show_text (cr, "key time (s) \u2192; query time \u2193");
+  cairo_restore (cr);
+  return top + side + 3.4 * text - y;
 }
