@@ -30,7 +30,7 @@ open_in_new_window (EcgApplication *self,
 
   /* a file that does not open leaves the window up with a banner saying why */
   if (path != NULL)
-    ecg_window_open_dataset (window, path, NULL);
+    ecg_window_open (window, path, NULL);
   else
     ecg_window_show_error (window, "No demo dataset found: open a dataset file.");
   gtk_window_present (GTK_WINDOW (window));

@@ -1,4 +1,5 @@
-/* ecg-window.h — the main window: a dataset's records on ECG paper. */
+/* ecg-window.h — the main window: a dataset's record list, the selected record
+ * on ECG paper through the chosen model, the threshold and the verdict. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -11,20 +12,38 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (EcgWindow, ecg_window, ECG, WINDOW, GtkApplicationWindow)
 
-EcgWindow *ecg_window_new               (EcgApplication *application);
-/* Open an ecglens dataset and show its first record. On failure the window
- * keeps what it showed and says what is wrong in its banner. */
-gboolean   ecg_window_open_dataset      (EcgWindow      *self,
-                                         const char     *path,
-                                         GError        **error);
-/* Show record index (0-based) of the open dataset. */
-gboolean   ecg_window_show_record       (EcgWindow      *self,
-                                         gsize           index,
-                                         GError        **error);
-gsize      ecg_window_get_record_index  (EcgWindow      *self);
-void       ecg_window_show_error        (EcgWindow      *self,
-                                         const char     *message);
+EcgWindow  *ecg_window_new               (EcgApplication *application);
+/* Open an ecglens dataset (*.h5), a WFDB record (*.hea) or a .npy array and
+ * show its first record; a single record opens as a one-record dataset. On
+ * failure the window keeps what it showed and its banner names the file and
+ * what is wrong. */
+gboolean    ecg_window_open              (EcgWindow      *self,
+                                          const char     *path,
+                                          GError        **error);
+/* Show record index (0-based) of what is open. */
+gboolean    ecg_window_show_record       (EcgWindow      *self,
+                                          gsize           index,
+                                          GError        **error);
+gsize       ecg_window_get_record_index  (EcgWindow      *self);
+/* Choose the model at position of the model selector's list (see
+ * ecg_model_entry_discover); FALSE with the banner set when it cannot be used. */
+gboolean    ecg_window_select_model      (EcgWindow      *self,
+                                          guint           position);
+/* Open and choose the checkpoint at path, as "Load model file…" does. */
+gboolean    ecg_window_load_model        (EcgWindow      *self,
+                                          const char     *path,
+                                          GError        **error);
+/* The threshold τ in record-score units (moves the slider). */
+void        ecg_window_set_threshold     (EcgWindow      *self,
+                                          double          tau);
+double      ecg_window_get_threshold     (EcgWindow      *self);
+/* The verdict line as shown ("" without a model). */
+const char *ecg_window_get_verdict       (EcgWindow      *self);
+/* Scores of the whole dataset in the background: TRUE while running. */
+gboolean    ecg_window_is_busy           (EcgWindow      *self);
+void        ecg_window_show_error        (EcgWindow      *self,
+                                          const char     *message);
 /* The banner's text, or NULL when it is hidden. */
-const char *ecg_window_get_error        (EcgWindow      *self);
+const char *ecg_window_get_error         (EcgWindow      *self);
 
 G_END_DECLS
