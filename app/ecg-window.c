@@ -206,10 +206,27 @@ threshold_changed (EcgWindow *self)
                                            tau, pct)
                         : g_strdup_printf ("\u03c4 %.4g", tau);
   gtk_label_set_text (self->threshold_label, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->threshold_label), text);
   /* re-thresholding only redraws: the scores stay as they are */
   ecg_record_view_set_threshold (self->record_view, tau);
   ecg_record_list_set_threshold (self->record_list, tau);
   update_verdict (self);
+}
+
+/* The slider reaches past the highest record score seen, so that any record
+ * can be put below τ; the colour scales stay fixed to the model. */
+static void
+extend_threshold_range (EcgWindow *self,
+                        double     score)
+{
+  double lo = gtk_adjustment_get_lower (self->threshold), hi = gtk_adjustment_get_upper (self->threshold);
+
+  if (!isfinite (score) || score < hi)
+    return;
+  hi = score + 0.05 * (score - lo);
+  gtk_adjustment_set_upper (self->threshold, hi);
+  gtk_adjustment_set_step_increment (self->threshold, (hi - lo) / 200);
+  gtk_adjustment_set_page_increment (self->threshold, (hi - lo) / 20);
 }
 
 /* The slider's range and calibrated mark for the chosen model. */
@@ -252,6 +269,7 @@ update_record_view (EcgWindow *self)
       ecg_model_entry_set_record_leads (entry, standard12);
     }
   self->has_scores = FALSE;
+  gtk_widget_remove_css_class (GTK_WIDGET (self->verdict), "anomalous");
   if (!self->has_record)
     {
       ecg_record_view_take_record (self->record_view, NULL);
@@ -294,6 +312,9 @@ update_record_view (EcgWindow *self)
   }
   self->has_scores = TRUE;
   self->record_score = score.record_score;
+  extend_threshold_range (self, score.record_score);
+  for (size_t i = 0; i < G_N_ELEMENTS (score.lead_score); i++)
+    extend_threshold_range (self, score.lead_score[i]);
   memcpy (self->lead_score, score.lead_score, sizeof self->lead_score);
   ecg_record_view_take_score (self->record_view, &score, &self->model_info);
   ecg_record_view_set_threshold (self->record_view, ecg_window_get_threshold (self));
@@ -415,7 +436,11 @@ score_job_scores (EcgWindow   *self,
                   guint64      count,
                   EcgScoreJob *job)
 {
-  ecg_record_list_update_scores (self->record_list, first, ecg_score_job_get_scores (job) + first, count);
+  const double *scores = ecg_score_job_get_scores (job) + first;
+
+  ecg_record_list_update_scores (self->record_list, first, scores, count);
+  for (guint64 i = 0; i < count; i++)
+    extend_threshold_range (self, scores[i]);
 }
 
 static void
@@ -519,6 +544,14 @@ ecg_window_select_model (EcgWindow *self,
   return TRUE;
 }
 
+int
+ecg_window_get_model_kind (EcgWindow *self)
+{
+  g_return_val_if_fail (ECG_IS_WINDOW (self), -1);
+
+  return self->model != NULL ? (int) ecg_model_entry_get_config (self->model)->kind : -1;
+}
+
 gboolean
 ecg_window_load_model (EcgWindow   *self,
                        const char  *path,
@@ -602,6 +635,29 @@ setup_model_selector (EcgWindow *self)
   gtk_drop_down_set_model (self->model_dropdown, G_LIST_MODEL (self->models));
   gtk_drop_down_set_selected (self->model_dropdown, 0);
   g_signal_connect_swapped (self->model_dropdown, "notify::selected", G_CALLBACK (model_dropdown_changed), self);
+}
+
+/* The model a new window starts with: the first with attention (the richest
+ * view), else the first model found, else none. */
+static void
+select_default_model (EcgWindow *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->models)), first = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(EcgModelEntry) entry = g_list_model_get_item (G_LIST_MODEL (self->models), i);
+      const EcgModelConfig *config = ecg_model_entry_get_config (entry);
+
+      if (config == NULL)
+        continue;
+      if (first == 0)
+        first = i;
+      if (ecg_model_kind_info (config->kind)->time_attention && ecg_window_select_model (self, i))
+        return;
+    }
+  if (first > 0)
+    ecg_window_select_model (self, first);
 }
 
 /* ---- opening ---- */
@@ -795,15 +851,32 @@ load_model_activated (GtkWidget  *widget,
                load_model_chosen);
 }
 
+gboolean
+ecg_window_export (EcgWindow   *self,
+                   const char  *path,
+                   GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (ECG_IS_WINDOW (self), FALSE);
+
+  if (!ecg_record_view_export (self->record_view, path, &local_error))
+    {
+      show_gerror (self, local_error);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 export_chosen (EcgWindow *self,
                GFile     *file)
 {
   g_autofree char *path = file ? g_file_get_path (file) : NULL;
-  g_autoptr(GError) error = NULL;
 
-  if (path != NULL && !ecg_record_view_export (self->record_view, path, &error))
-    show_gerror (self, error);
+  if (path != NULL)
+    ecg_window_export (self, path, NULL);
 }
 
 static void
@@ -1185,6 +1258,7 @@ ecg_window_init (EcgWindow *self)
   g_signal_connect_swapped (self->layout_dropdown, "notify::selected", G_CALLBACK (layout_changed), self);
   g_signal_connect_swapped (self->threshold, "value-changed", G_CALLBACK (threshold_changed), self);
   setup_threshold (self);
+  select_default_model (self);
   update_actions (self);
 }
 

@@ -33,6 +33,12 @@ gboolean    ecg_window_select_model      (EcgWindow      *self,
 gboolean    ecg_window_load_model        (EcgWindow      *self,
                                           const char     *path,
                                           GError        **error);
+/* The kind of the model chosen (EcgModelKind), or -1 for none. */
+int         ecg_window_get_model_kind    (EcgWindow      *self);
+/* Export the record view as shown to path (.png, .pdf or .svg). */
+gboolean    ecg_window_export            (EcgWindow      *self,
+                                          const char     *path,
+                                          GError        **error);
 /* The threshold τ in record-score units (moves the slider). */
 void        ecg_window_set_threshold     (EcgWindow      *self,
                                           double          tau);

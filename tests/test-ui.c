@@ -17,6 +17,8 @@
 
 #include "ecg-application.h"
 #include "ecg-core-error.h"
+#include "ecg-model-entry.h"
+#include "ecg-record-list.h"
 #include "ecg-plot.h"
 #include "ecg-record-view.h"
 #include "ecg-window.h"
@@ -507,7 +509,12 @@ test_demo_shows_twelve_calibrated_leads (void)
   EcgPlotLayout layout;
 
   SKIP_IF (demo == NULL, "no demo dataset");
+  /* a new window starts with a model: the one with attention */
+  CHECK_MSG (ecg_window_get_model_kind (window) == ECG_MODEL_VAE_BILSTM_MHA, "model kind %d at start",
+             ecg_window_get_model_kind (window));
   CHECK (ecg_window_open (window, demo, &error));
+  /* the paper and its scale first, with the signal alone */
+  CHECK (ecg_window_select_model (window, 0));
   CHECK (wait_for_paint (GTK_WIDGET (window)));
   CHECK (ecg_window_get_error (window) == NULL);
   CHECK (ecg_window_get_record_index (window) == 0);
@@ -615,6 +622,389 @@ test_keys_move_between_records (void)
   press_key (XK_k, FALSE);
   press_key (XK_k, FALSE);  /* at the first record, k does nothing */
   CHECK (ecg_window_get_record_index (window) == 0);
+}
+
+/* ---- pointer ---- */
+
+/* Where a point of widget is on the X screen. */
+static void
+screen_point (GtkWidget *widget,
+              double     x,
+              double     y,
+              int       *sx,
+              int       *sy)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  GdkSurface *surface = gtk_native_get_surface (native);
+  Display *xdisplay = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
+  graphene_point_t in_native;
+  double nx, ny;
+  Window child;
+
+  CHECK (gtk_widget_compute_point (widget, GTK_WIDGET (native), &GRAPHENE_POINT_INIT (x, y), &in_native));
+  gtk_native_get_surface_transform (native, &nx, &ny);
+  XTranslateCoordinates (xdisplay, gdk_x11_surface_get_xid (surface), DefaultRootWindow (xdisplay),
+                         (int) (in_native.x + nx), (int) (in_native.y + ny), sx, sy, &child);
+}
+
+/* A real drag with the primary button from (x0, y0) to (x1, y1) of widget, in steps. */
+static void
+drag (GtkWidget *widget,
+      double     x0,
+      double     y0,
+      double     x1,
+      double     y1)
+{
+  Display *xdisplay = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
+  int sx, sy;
+
+  screen_point (widget, x0, y0, &sx, &sy);
+  XTestFakeMotionEvent (xdisplay, -1, sx, sy, 0);
+  XTestFakeButtonEvent (xdisplay, 1, True, 0);
+  XFlush (xdisplay);
+  iterate (50);
+  for (int i = 1; i <= 10; i++)
+    {
+      screen_point (widget, x0 + (x1 - x0) * i / 10, y0 + (y1 - y0) * i / 10, &sx, &sy);
+      XTestFakeMotionEvent (xdisplay, -1, sx, sy, 0);
+      XFlush (xdisplay);
+      iterate (20);
+    }
+  XTestFakeButtonEvent (xdisplay, 1, False, 0);
+  XFlush (xdisplay);
+  iterate (100);
+  move_pointer_away ();
+}
+
+/* ---- models ---- */
+
+static GListModel *
+model_choices (void)
+{
+  return gtk_drop_down_get_model (GTK_DROP_DOWN (gtk_widget_get_template_child (GTK_WIDGET (window), ECG_TYPE_WINDOW,
+                                                                               "model_dropdown")));
+}
+
+/* Position in the model selector of the first model of kind, or 0 (none). */
+static guint
+model_position (EcgModelKind kind)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (model_choices ()); i++)
+    {
+      g_autoptr(EcgModelEntry) entry = g_list_model_get_item (model_choices (), i);
+      const EcgModelConfig *config = ecg_model_entry_get_config (entry);
+
+      if (config != NULL && config->kind == kind)
+        return i;
+    }
+  return 0;
+}
+
+/* Pixels of shot within the rectangle having colour c. */
+static int
+count_color (const Shot         *shot,
+             const EcgPlotColor *c,
+             double              x,
+             double              y,
+             double              width,
+             double              height)
+{
+  int n = 0;
+
+  for (int py = (int) y; py < (int) (y + height); py++)
+    for (int px = (int) x; px < (int) (x + width); px++)
+      n += is_color (shot, px, py, c);
+  return n;
+}
+
+/* Pixels of shot within the rectangle that are coloured (channels spread by
+ * more than saturation), not grey or white. */
+static int
+count_saturated (const Shot *shot,
+                 double      x,
+                 double      y,
+                 double      width,
+                 double      height,
+                 double      saturation)
+{
+  int n = 0;
+
+  for (int py = (int) y; py < (int) (y + height); py++)
+    for (int px = (int) x; px < (int) (x + width); px++)
+      {
+        double rgb[3];
+
+        pixel (shot, px, py, rgb);
+        n += fmax (rgb[0], fmax (rgb[1], rgb[2])) - fmin (rgb[0], fmin (rgb[1], rgb[2])) > saturation;
+      }
+  return n;
+}
+
+static gboolean
+wait_until_idle (int seconds)
+{
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (ecg_window_is_busy (window) && g_get_monotonic_time () < end)
+    iterate (50);
+  return !ecg_window_is_busy (window);
+}
+
+static void
+test_every_model_draws_its_reconstruction (void)
+{
+  static const char *const names[] = { "cae", "vae_bilstm", "vae_bilstm_mha" };
+  EcgRecordView *view = record_view ();
+
+  SKIP_IF (ecg_record_view_get_record (view) == NULL, "the demo did not open");
+  for (EcgModelKind kind = 0; kind < ECG_MODEL_N_KINDS; kind++)
+    {
+      g_autofree char *png = g_strdup_printf ("ui-%s-12x1.png", names[kind]);
+      g_autofree char *page_png = g_strdup_printf ("ui-%s-12x1-page.png", names[kind]);
+      const char *verdict;
+      g_auto(Shot) shot = { 0 };
+      EcgPlotStyle style;
+      EcgPlotLayout layout;
+      guint position = model_position (kind);
+      int red = 0, attention = 0, strips_error = 0;
+
+      CHECK_MSG (position > 0, "no bundled %s model in the selector", names[kind]);
+      if (position == 0)
+        continue;
+      CHECK (ecg_window_select_model (window, position));
+      CHECK (ecg_window_get_model_kind (window) == (int) kind);
+      CHECK (wait_for_paint (GTK_WIDGET (window)));
+      CHECK (ecg_record_view_has_score (view));
+      verdict = ecg_window_get_verdict (window);
+      printf ("#   %s: %s\n", names[kind], verdict);
+      CHECK_MSG (g_str_has_prefix (verdict, "Anomalous: score ") || g_str_has_prefix (verdict, "Within normal limits"),
+                 "verdict \"%s\"", verdict);
+      CHECK (ecg_record_view_get_page (view, &style, &layout));
+      CHECK (layout.strips & ECG_PLOT_STRIP_ERROR);
+      CHECK_MSG (!(layout.strips & ECG_PLOT_STRIP_ATTENTION) == (kind != ECG_MODEL_VAE_BILSTM_MHA),
+                 "attention strips %u for %s", layout.strips, names[kind]);
+      g_free (capture (GTK_WIDGET (window), png).data);
+      shot = capture (GTK_WIDGET (view), page_png);
+
+      /* in every row: the reconstruction in red over the trace, error bars
+       * under it, and for the MHA model a coloured attention strip */
+      for (size_t i = 0; i < layout.n_panels; i++)
+        {
+          const EcgPlotPanel *panel = &layout.panels[i];
+          int row_red = count_color (&shot, &style.colors.recon, panel->trace_x, panel->y, panel->trace_width,
+                                     panel->height);
+
+          CHECK_MSG (row_red > 50, "%s, row %zu: %d red pixels", names[kind], i, row_red);
+          red += row_red;
+          strips_error += count_saturated (&shot, panel->trace_x, panel->error_y, panel->trace_width,
+                                           panel->error_height, 0.25) > 20;
+          /* trained attention sits near uniform: most of the strip is pale */
+          if (panel->attn_height > 0)
+            attention += count_saturated (&shot, panel->trace_x, panel->attn_y, panel->trace_width,
+                                          panel->attn_height, 0.08) > panel->trace_width / 4;
+        }
+      printf ("#   %s: %d red pixels, error bars in %d and attention in %d of %zu rows\n", names[kind], red,
+              strips_error, attention, layout.n_panels);
+      CHECK (strips_error == (int) layout.n_panels);
+      CHECK (attention == (kind == ECG_MODEL_VAE_BILSTM_MHA ? (int) layout.n_panels : 0));
+    }
+}
+
+static void
+test_l_cycles_the_layouts (void)
+{
+  static const EcgPlotLayoutKind order[] = { ECG_PLOT_LAYOUT_6X2, ECG_PLOT_LAYOUT_3X4, ECG_PLOT_LAYOUT_12X1 };
+  EcgRecordView *view = record_view ();
+
+  SKIP_IF (!can_press_keys (), "no X11 display with XTest");
+  SKIP_IF (ecg_record_view_get_record (view) == NULL, "the demo did not open");
+  CHECK (ecg_record_view_get_layout (view) == ECG_PLOT_LAYOUT_12X1);
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    {
+      g_autofree char *png = g_strdup_printf ("ui-mha-%s.png", ecg_plot_layout_name (order[i]));
+      EcgPlotStyle style;
+      EcgPlotLayout layout;
+      g_auto(Shot) shot = { 0 };
+      int red = 0;
+
+      press_key (XK_l, FALSE);
+      CHECK_MSG (ecg_record_view_get_layout (view) == order[i], "layout %d after %u presses of l",
+                 ecg_record_view_get_layout (view), i + 1);
+      CHECK (wait_for_paint (GTK_WIDGET (window)));
+      CHECK (ecg_record_view_get_page (view, &style, &layout));
+      CHECK (layout.kind == order[i]);
+      /* 12 lead panels, plus the rhythm strip in 3 × 4 */
+      CHECK_MSG (layout.n_panels == (order[i] == ECG_PLOT_LAYOUT_3X4 ? 13u : 12u), "%zu panels", layout.n_panels);
+      g_free (capture (GTK_WIDGET (window), png).data);
+      shot = capture (GTK_WIDGET (view), NULL);
+      for (size_t p = 0; p < layout.n_panels; p++)
+        red += count_color (&shot, &style.colors.recon, layout.panels[p].trace_x, layout.panels[p].y,
+                            layout.panels[p].trace_width, layout.panels[p].height) > 20;
+      CHECK_MSG (red == (int) layout.n_panels, "reconstruction drawn in %d of %zu panels", red, layout.n_panels);
+    }
+}
+
+static void
+test_slider_rethresholds_the_verdict_and_the_list (void)
+{
+  GtkWidget *scale = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window), ECG_TYPE_WINDOW,
+                                                                "threshold_scale"));
+  EcgRecordList *list = ECG_RECORD_LIST (gtk_widget_get_template_child (GTK_WIDGET (window), ECG_TYPE_WINDOW,
+                                                                        "record_list"));
+  GtkAdjustment *adjustment = gtk_range_get_adjustment (GTK_RANGE (scale));
+  EcgRecordView *view = record_view ();
+  double calibrated, lo, hi, width = gtk_widget_get_width (scale), y = gtk_widget_get_height (scale) / 2.0;
+  guint n_records, flagged_low, flagged_high, flagged_calibrated;
+
+  SKIP_IF (!can_press_keys (), "no X11 display with XTest");
+  SKIP_IF (ecg_record_view_get_record (view) == NULL, "the demo did not open");
+  /* the CAE scores the demo in a moment */
+  CHECK (ecg_window_select_model (window, model_position (ECG_MODEL_CAE)));
+  CHECK (wait_until_idle (60));
+  calibrated = ecg_window_get_threshold (window);
+  lo = gtk_adjustment_get_lower (adjustment), hi = gtk_adjustment_get_upper (adjustment);
+  printf ("#   slider %.4g .. %.4g, calibrated tau %.4g, record score %s\n", lo, hi, calibrated,
+          ecg_window_get_verdict (window));
+  CHECK (lo < calibrated && calibrated < hi);
+  n_records = ecg_record_list_get_n_visible (list);
+  ecg_record_list_set_flagged_only (list, TRUE);
+  flagged_calibrated = ecg_record_list_get_n_visible (list);
+
+  /* dragged to the left end: every record scores above τ */
+  drag (scale, width / 2, y, -50, y);
+  CHECK_NEAR (ecg_window_get_threshold (window), lo, 1e-9);
+  CHECK_NEAR (ecg_record_view_get_threshold (view), lo, 1e-9);
+  CHECK_MSG (g_str_has_prefix (ecg_window_get_verdict (window), "Anomalous"), "verdict at the left end: %s",
+             ecg_window_get_verdict (window));
+  flagged_low = ecg_record_list_get_n_visible (list);
+  CHECK (wait_for_paint (GTK_WIDGET (window)));
+  g_free (capture (GTK_WIDGET (window), "ui-slider-low.png").data);
+  CHECK (ecg_record_view_get_n_flagged (view) == 12);
+
+  /* to the right end: none does */
+  drag (scale, 10, y, width + 50, y);
+  CHECK_NEAR (ecg_window_get_threshold (window), hi, 1e-9);
+  CHECK_MSG (g_str_has_prefix (ecg_window_get_verdict (window), "Within normal limits"), "verdict at the right end: %s",
+             ecg_window_get_verdict (window));
+  flagged_high = ecg_record_list_get_n_visible (list);
+  CHECK (wait_for_paint (GTK_WIDGET (window)));
+  g_free (capture (GTK_WIDGET (window), "ui-slider-high.png").data);
+  CHECK (ecg_record_view_get_n_flagged (view) == 0);
+  printf ("#   flagged records: %u at the left end, %u calibrated, %u at the right end, of %u\n", flagged_low,
+          flagged_calibrated, flagged_high, n_records);
+  CHECK (flagged_low == n_records && flagged_high == 0);
+  CHECK (flagged_calibrated > 0 && flagged_calibrated < n_records);
+
+  /* backslash puts the calibrated τ back */
+  press_key (XK_backslash, FALSE);
+  CHECK_NEAR (ecg_window_get_threshold (window), calibrated, 1e-12);
+  ecg_record_list_set_flagged_only (list, FALSE);
+}
+
+/* Bytes a file starts with. */
+static gboolean
+file_starts_with (const char *path,
+                  const char *magic)
+{
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  return g_file_get_contents (path, &contents, &length, NULL) && length > strlen (magic) &&
+         memcmp (contents, magic, strlen (magic)) == 0;
+}
+
+static void
+test_export_writes_the_view (void)
+{
+  g_autofree char *png = g_build_filename (test_tmpdir (), "export.png", NULL);
+  g_autofree char *pdf = g_build_filename (test_tmpdir (), "export.pdf", NULL);
+  g_autofree char *svg = g_build_filename (test_tmpdir (), "export.svg", NULL);
+  g_autofree char *bad = g_build_filename (test_tmpdir (), "no-such-folder", "export.png", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_auto(Shot) shot = { 0 };
+  EcgPlotStyle light;
+
+  SKIP_IF (ecg_record_view_get_record (record_view ()) == NULL, "the demo did not open");
+  CHECK (ecg_window_export (window, png, &error));
+  CHECK (ecg_window_export (window, pdf, &error));
+  CHECK (ecg_window_export (window, svg, &error));
+  CHECK (file_starts_with (png, "\x89PNG") && file_starts_with (pdf, "%PDF") && file_starts_with (svg, "<?xml"));
+  texture = gdk_texture_new_from_filename (png, &error);
+  CHECK (texture != NULL);
+  if (texture != NULL)
+    {
+      shot.width = gdk_texture_get_width (texture), shot.height = gdk_texture_get_height (texture);
+      shot.stride = (gsize) shot.width * 4;
+      shot.data = g_malloc (shot.stride * shot.height);
+      gdk_texture_download (texture, shot.data, shot.stride);
+      ecg_plot_style_init (&light, 1, FALSE);
+      printf ("#   export.png %d x %d, %d reconstruction pixels\n", shot.width, shot.height,
+              count_color (&shot, &light.colors.recon, 0, 0, shot.width, shot.height));
+      /* 300 dpi: the 12 × 1 page is 15 + 250 + 5 mm wide */
+      CHECK_MSG (fabs (shot.width - 270 * ECG_PLOT_PRINT_PX_PER_MM) <= 2, "export %d px wide", shot.width);
+      CHECK (count_color (&shot, &light.colors.recon, 0, 0, shot.width, shot.height) > 1000);
+    }
+
+  /* a folder that does not exist: an error naming the file, in the banner too */
+  CHECK (!ecg_window_export (window, bad, NULL));
+  CHECK_MSG (ecg_window_get_error (window) != NULL && strstr (ecg_window_get_error (window), "export.png"),
+             "banner: %s", ecg_window_get_error (window));
+  ecg_window_show_error (window, NULL);
+}
+
+static void
+test_two_lead_record_greys_out_the_models (void)
+{
+  const char *path = test_shared_path ("wfdb/100.hea");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *demo = ecg_application_find_demo ();
+  EcgRecordView *view = record_view ();
+  guint mha = model_position (ECG_MODEL_VAE_BILSTM_MHA);
+  EcgPlotStyle style;
+  EcgPlotLayout layout;
+
+  SKIP_IF (path == NULL, "../shared/wfdb/100.hea not present");
+  CHECK (ecg_window_select_model (window, mha));
+  CHECK (ecg_window_open (window, path, &error));
+  CHECK (wait_for_paint (GTK_WIDGET (window)));
+  g_free (capture (GTK_WIDGET (window), "ui-mitbih-100.png").data);
+  CHECK (ecg_record_view_get_record (view)->n_leads == 2);
+  CHECK (!ecg_record_view_has_score (view));
+  /* 30 minutes: a page of 10 s at 25 mm/s, and the arrows move through it */
+  CHECK (ecg_record_view_get_page (view, &style, &layout));
+  CHECK_NEAR (layout.duration, ECG_RECORD_VIEW_PAGE_SECONDS, 1e-9);
+  CHECK_NEAR (style.scale.mm_per_s, 25.0, 1e-9);
+  if (can_press_keys ())
+    {
+      /* a click on the paper gives the view the keys */
+      drag (GTK_WIDGET (view), layout.trace_x + 100, layout.rows_y + 10, layout.trace_x + 100, layout.rows_y + 10);
+      press_key (XK_Right, FALSE);
+      press_key (XK_Right, FALSE);
+      press_key (XK_Left, FALSE);
+      CHECK_NEAR (ecg_record_view_get_t0 (view), ECG_RECORD_VIEW_PAGE_SECONDS / 2, 1e-6);
+    }
+  printf ("#   verdict line: %s\n", ecg_window_get_verdict (window));
+  CHECK (strstr (ecg_window_get_verdict (window), "12 standard leads") != NULL);
+  for (guint i = 0; i < g_list_model_get_n_items (model_choices ()); i++)
+    {
+      g_autoptr(EcgModelEntry) entry = g_list_model_get_item (model_choices (), i);
+
+      if (ecg_model_entry_get_role (entry) != ECG_MODEL_ENTRY_MODEL)
+        continue;
+      CHECK (!ecg_model_entry_get_available (entry));
+      CHECK_MSG (strstr (ecg_model_entry_get_subtitle (entry), "12") != NULL, "%s: %s",
+                 ecg_model_entry_get_title (entry), ecg_model_entry_get_subtitle (entry));
+    }
+  /* choosing a model says why it cannot be used */
+  CHECK (!ecg_window_select_model (window, model_position (ECG_MODEL_CAE)));
+  CHECK (ecg_window_get_error (window) != NULL);
+  ecg_window_show_error (window, NULL);
+
+  /* back to the demo: the models are available again */
+  SKIP_IF (demo == NULL, "no demo dataset");
+  CHECK (ecg_window_open (window, demo, &error));
+  CHECK (ecg_record_view_has_score (view));
 }
 
 static void
@@ -747,6 +1137,9 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* this run's own data and cache folders: no user models, score caches written aside */
+  g_setenv ("XDG_DATA_HOME", test_tmpdir (), TRUE);
+  g_setenv ("XDG_CACHE_HOME", test_tmpdir (), TRUE);
   if (!gtk_init_check ())
     {
       printf ("1..0 # SKIP no display\n");
@@ -764,6 +1157,11 @@ main (int   argc,
   RUN (test_demo_shows_twelve_calibrated_leads);
   RUN (test_narrow_window_shrinks_the_page_and_says_so);
   RUN (test_keys_move_between_records);
+  RUN (test_every_model_draws_its_reconstruction);
+  RUN (test_l_cycles_the_layouts);
+  RUN (test_slider_rethresholds_the_verdict_and_the_list);
+  RUN (test_export_writes_the_view);
+  RUN (test_two_lead_record_greys_out_the_models);
   RUN (test_bad_file_is_reported_in_the_banner);
   RUN (test_dark_style_is_legible);
   RUN (test_application_opens_files_in_windows);

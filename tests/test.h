@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int test_count, test_failed, test_current_failed, test_current_skipped;
@@ -90,11 +92,6 @@ static inline void test_run(void (*fn)(void), const char *name)
     test_failed += test_current_failed;
 }
 
-static inline int test_done(void)
-{
-    printf("1..%d\n", test_count);
-    return test_failed ? 1 : 0;
-}
 
 /* Path of a file of the shared data beside the project ($ECGLENS_SHARED or
  * ../shared from the source root), or NULL when it does not exist. */
@@ -110,14 +107,50 @@ static inline const char *test_shared_path(const char *rel)
     return access(out, R_OK) == 0 ? out : NULL;
 }
 
-/* A fresh temporary directory for one test binary's files. */
+static char test_tmpdir_path[256];
+
+/* A fresh temporary directory for one test binary's files, removed by test_done
+ * (kept when ECGLENS_KEEP_TEST_FILES is set, to look at them). */
 static inline const char *test_tmpdir(void)
 {
-    static char dir[256];
-    if (!dir[0]) {
-        snprintf(dir, sizeof dir, "/tmp/ecglens-test-XXXXXX");
-        if (!mkdtemp(dir))
+    if (!test_tmpdir_path[0]) {
+        snprintf(test_tmpdir_path, sizeof test_tmpdir_path, "/tmp/ecglens-test-XXXXXX");
+        if (!mkdtemp(test_tmpdir_path))
             abort();
     }
-    return dir;
+    return test_tmpdir_path;
+}
+
+static inline void test_remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *dir = opendir(path);
+        struct dirent *entry;
+        while (dir && (entry = readdir(dir)) != NULL) {
+            size_t size = strlen(path) + strlen(entry->d_name) + 2;
+            char *child;
+            if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0 ||
+                (child = malloc(size)) == NULL)
+                continue;
+            snprintf(child, size, "%s/%s", path, entry->d_name);
+            test_remove_tree(child);
+            free(child);
+        }
+        if (dir)
+            closedir(dir);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+static inline int test_done(void)
+{
+    printf("1..%d\n", test_count);
+    if (test_tmpdir_path[0] && !getenv("ECGLENS_KEEP_TEST_FILES"))
+        test_remove_tree(test_tmpdir_path);
+    return test_failed ? 1 : 0;
 }

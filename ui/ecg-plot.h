@@ -32,6 +32,8 @@
 
 /* 96 dpi, the density assumed when the output's physical size is unknown. */
 #define ECG_PLOT_DEFAULT_PX_PER_MM (96.0 / 25.4)
+/* PNG export: 300 dpi, for print */
+#define ECG_PLOT_PRINT_PX_PER_MM (300.0 / 25.4)
 /* PDF and SVG: points per millimetre, so the printed page is at true scale. */
 #define ECG_PLOT_PT_PER_MM (72.0 / 25.4)
 

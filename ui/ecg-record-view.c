@@ -133,11 +133,12 @@ duration (const EcgRecord *rec)
   return rec->fs > 0 ? rec->n_samples / rec->fs : 0.0;
 }
 
-/* Seconds on a row at the current time zoom. */
+/* Seconds on a row at the current time zoom: the whole record up to
+ * ECG_RECORD_VIEW_PAGE_SECONDS (a Holter or MIT-BIH record pans through). */
 static double
 span (EcgRecordView *self)
 {
-  return duration (shown_record (self)) / self->time_zoom;
+  return MIN (duration (shown_record (self)), ECG_RECORD_VIEW_PAGE_SECONDS) / self->time_zoom;
 }
 
 static void
@@ -431,6 +432,18 @@ on_right_click (GtkGestureClick *gesture,
   ecg_record_view_show_time_attention (self, x);
 }
 
+/* Half a row back (direction -1) or forward in time. */
+static void
+pan_half_row (EcgRecordView *self,
+              int            direction)
+{
+  EcgPlotStyle style;
+  EcgPlotLayout layout;
+
+  if (ecg_record_view_get_page (self, &style, &layout))
+    ecg_record_view_pan (self, -direction * 0.5 * layout.trace_width);
+}
+
 static gboolean
 on_key (GtkEventControllerKey *controller,
         guint                  keyval,
@@ -454,6 +467,10 @@ on_key (GtkEventControllerKey *controller,
       return TRUE;
     case GDK_KEY_Escape:
       ecg_record_view_set_caliper (self, -1, -1, -1, -1);
+      return TRUE;
+    case GDK_KEY_Left:
+    case GDK_KEY_Right:
+      pan_half_row (self, keyval == GDK_KEY_Left ? -1 : +1);
       return TRUE;
     default:
       return FALSE;
@@ -1018,21 +1035,25 @@ ecg_record_view_export (EcgRecordView *self,
                         const char    *path,
                         GError       **error)
 {
-  EcgPlotStyle style;
+  EcgPlotStyle shown, print;
   EcgPlotLayout layout;
   EcgPlotOverlay ov;
   EcgError err = { 0 };
 
   g_return_val_if_fail (ECG_IS_RECORD_VIEW (self), FALSE);
 
-  if (!ecg_record_view_get_page (self, &style, &layout))
+  if (!ecg_record_view_get_page (self, &shown, &layout))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: no record is shown", path);
       return FALSE;
     }
+  /* what is shown (span, paper speed, gain), on light paper at print resolution and true size */
+  ecg_plot_style_init (&print, ECG_PLOT_PRINT_PX_PER_MM, false);
+  print.scale.mm_per_s = shown.scale.mm_per_s;
+  print.scale.mm_per_mv = shown.scale.mm_per_mv;
   overlay_of (self, &ov);
   if (ecg_plot_export (path, shown_record (self), self->has_score ? &ov : NULL, self->layout, self->t0,
-                       span (self), &style, &err) != ECG_OK)
+                       span (self), &print, &err) != ECG_OK)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, err.message);
       return FALSE;

@@ -14,7 +14,9 @@ G_BEGIN_DECLS
 
 /* The smallest zoom the view shrinks the page to before it stops fitting the width. */
 #define ECG_RECORD_VIEW_MIN_ZOOM 0.4
-/* Time zoom limits: the whole record at 1, a sixteenth of it (400 mm/s) at most. */
+/* Longest span a row shows at time zoom 1 (25 mm/s); longer records pan. */
+#define ECG_RECORD_VIEW_PAGE_SECONDS 10.0
+/* Time zoom limits: the whole page at 1, a sixteenth of it (400 mm/s) at most. */
 #define ECG_RECORD_VIEW_MAX_TIME_ZOOM 16.0
 
 G_DECLARE_FINAL_TYPE (EcgRecordView, ecg_record_view, ECG, RECORD_VIEW, GtkWidget)
@@ -93,8 +95,9 @@ double           ecg_record_view_get_zoom      (EcgRecordView *self);
 gboolean         ecg_record_view_get_page      (EcgRecordView *self,
                                                 EcgPlotStyle  *style,
                                                 EcgPlotLayout *layout);
-/* The current view (layout, time span, overlays, τ) to PNG, PDF or SVG by the
- * extension of path; PDF and SVG at true paper scale. */
+/* The current view (layout, time span, paper speed, gain, overlays, τ) to PNG,
+ * PDF or SVG by the extension of path, on light paper at true size: PDF and
+ * SVG in points, PNG at 300 dpi. */
 gboolean         ecg_record_view_export        (EcgRecordView *self,
                                                 const char    *path,
                                                 GError       **error);
