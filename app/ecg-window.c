@@ -40,7 +40,7 @@ struct _EcgWindow
   GtkDropDown    *model_dropdown;
   GtkDropDown    *layout_dropdown;
   GtkScale       *threshold_scale;
-  GtkAdjustment  *threshold;
+  GtkAdjustment  *threshold;      /* slider position 0..1, see slider_to_score */
   GtkLabel       *threshold_label;
   GtkLabel       *verdict;
 
@@ -61,6 +61,8 @@ struct _EcgWindow
   gboolean          has_scores;
   double            record_score;
   float             lead_score[12];
+  /* the highest score seen (records of the dataset, leads of the record shown) */
+  double            score_top;
 
   /* Background work: one at a time, shown in the task bar. */
   EcgScoreJob  *score_job;
@@ -133,12 +135,40 @@ update_actions (EcgWindow *self)
 
 /* ---- threshold and verdict ---- */
 
+/* The slider in two parts: its first SLIDER_KNEE spans the model's own scale
+ * (score_lo .. score_hi, fixed from its validation scores, where τ and most
+ * normal records lie), the rest reaches on to the highest score seen, so
+ * that any record can be put under τ without losing resolution near τ. */
+#define SLIDER_KNEE 0.75
+
+static double
+slider_to_score (EcgWindow *self,
+                 double     u)
+{
+  double lo = self->model_info.score_lo, hi = self->model_info.score_hi, top = MAX (self->score_top, hi);
+
+  if (u <= SLIDER_KNEE)
+    return lo + u / SLIDER_KNEE * (hi - lo);
+  return hi + (u - SLIDER_KNEE) / (1 - SLIDER_KNEE) * (top - hi);
+}
+
+static double
+score_to_slider (EcgWindow *self,
+                 double     score)
+{
+  double lo = self->model_info.score_lo, hi = self->model_info.score_hi, top = MAX (self->score_top, hi);
+
+  if (score <= hi || top <= hi)
+    return CLAMP ((score - lo) / (hi - lo) * SLIDER_KNEE, 0.0, SLIDER_KNEE);
+  return MIN (SLIDER_KNEE + (score - hi) / (top - hi) * (1 - SLIDER_KNEE), 1.0);
+}
+
 double
 ecg_window_get_threshold (EcgWindow *self)
 {
   g_return_val_if_fail (ECG_IS_WINDOW (self), NAN);
 
-  return gtk_adjustment_get_value (self->threshold);
+  return slider_to_score (self, gtk_adjustment_get_value (self->threshold));
 }
 
 void
@@ -147,7 +177,7 @@ ecg_window_set_threshold (EcgWindow *self,
 {
   g_return_if_fail (ECG_IS_WINDOW (self));
 
-  gtk_adjustment_set_value (self->threshold, tau);
+  gtk_adjustment_set_value (self->threshold, score_to_slider (self, tau));
 }
 
 const char *
@@ -213,29 +243,26 @@ threshold_changed (EcgWindow *self)
   update_verdict (self);
 }
 
-/* The slider reaches past the highest record score seen, so that any record
- * can be put below τ; the colour scales stay fixed to the model. */
+/* A score seen: the slider's far end reaches past it, τ staying where it is. */
 static void
 extend_threshold_range (EcgWindow *self,
                         double     score)
 {
-  double lo = gtk_adjustment_get_lower (self->threshold), hi = gtk_adjustment_get_upper (self->threshold);
+  double tau;
 
-  if (!isfinite (score) || score < hi)
+  if (!isfinite (score) || score <= self->score_top)
     return;
-  hi = score + 0.05 * (score - lo);
-  gtk_adjustment_set_upper (self->threshold, hi);
-  gtk_adjustment_set_step_increment (self->threshold, (hi - lo) / 200);
-  gtk_adjustment_set_page_increment (self->threshold, (hi - lo) / 20);
+  tau = ecg_window_get_threshold (self);
+  self->score_top = score + 0.05 * (score - self->model_info.score_lo);
+  ecg_window_set_threshold (self, tau);
 }
 
-/* The slider's range and calibrated mark for the chosen model. */
+/* The slider's calibrated mark and the model's scale for the chosen model. */
 static void
 setup_threshold (EcgWindow *self)
 {
   const EcgPlotModelInfo *info = &self->model_info;
   g_autofree char *mark = NULL;
-  double lo = info->score_lo, hi = info->score_hi;
 
   gtk_scale_clear_marks (self->threshold_scale);
   gtk_widget_set_sensitive (GTK_WIDGET (self->threshold_scale), self->model != NULL);
@@ -244,9 +271,10 @@ setup_threshold (EcgWindow *self)
       gtk_label_set_text (self->threshold_label, "no model: nothing is scored");
       return;
     }
-  mark = g_strdup_printf ("calibrated \u03c4 %.3g (%g%%)", info->threshold, info->percentile);
-  gtk_adjustment_configure (self->threshold, info->threshold, lo, hi, (hi - lo) / 200, (hi - lo) / 20, 0);
-  gtk_scale_add_mark (self->threshold_scale, info->threshold, GTK_POS_BOTTOM, mark);
+  self->score_top = info->score_hi;
+  mark = g_strdup_printf ("calibrated (%g%%)", info->percentile);
+  gtk_adjustment_configure (self->threshold, score_to_slider (self, info->threshold), 0, 1, 1.0 / 200, 1.0 / 20, 0);
+  gtk_scale_add_mark (self->threshold_scale, score_to_slider (self, info->threshold), GTK_POS_BOTTOM, mark);
   threshold_changed (self);
 }
 
@@ -1118,8 +1146,8 @@ threshold_step_activated (GtkWidget  *widget,
   if (g_str_equal (action_name, "win.reset-threshold"))
     ecg_window_set_threshold (self, self->model_info.threshold);
   else
-    ecg_window_set_threshold (self, ecg_window_get_threshold (self) +
-                                    (g_str_equal (action_name, "win.raise-threshold") ? step : -step));
+    gtk_adjustment_set_value (self->threshold, gtk_adjustment_get_value (self->threshold) +
+                                               (g_str_equal (action_name, "win.raise-threshold") ? step : -step));
 }
 
 static void

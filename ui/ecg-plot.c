@@ -150,8 +150,17 @@ line_width (cairo_t            *cr,
   return *device_px / ds;
 }
 
-/* Move coordinate v along axis (0 = x, 1 = y) to the centre of a device pixel
- * (odd widths) or onto a pixel edge (even widths), so grid lines are crisp. */
+/* The first device pixel of a line device_px wide at device coordinate p:
+ * centred on p's pixel (odd widths) or on the pixel edge nearest p (even). */
+static double
+snap_device (double p,
+             int    device_px)
+{
+  return (device_px % 2) ? floor (p) - (device_px - 1) / 2 : round (p) - device_px / 2;
+}
+
+/* Move coordinate v along axis (0 = x, 1 = y) to the middle of the device
+ * pixels of a line device_px wide (see snap_device), so grid lines are crisp. */
 static double
 snap (cairo_t            *cr,
       const EcgPlotStyle *style,
@@ -165,7 +174,7 @@ snap (cairo_t            *cr,
     return v;
   p[axis] = v;
   cairo_user_to_device (cr, &p[0], &p[1]);
-  p[axis] = (device_px % 2) ? floor (p[axis]) + 0.5 : round (p[axis]);
+  p[axis] = snap_device (p[axis], device_px) + device_px / 2.0;
   cairo_device_to_user (cr, &p[0], &p[1]);
   return p[axis];
 }
@@ -195,13 +204,18 @@ clip_rect (cairo_t            *cr,
   cairo_clip (cr);
 }
 
+static uint32_t
+argb (const EcgPlotColor *c)
+{
+  return 0xff000000u | (uint32_t)lround (c->r * 255) << 16 | (uint32_t)lround (c->g * 255) << 8
+         | (uint32_t)lround (c->b * 255);
+}
+
 /* Lines of width w every step units from the rectangle's top-left corner, as
- * one path of rectangles to fill (snapped, they are whole device pixels, which
- * cairo fills far faster than it strokes lines); every `every`-th line is
- * skipped when skip is set (the major ones). */
+ * one path of rectangles to fill; every `every`-th line is skipped when skip
+ * is set (the major ones). For vector output, where cairo writes them as they are. */
 static void
 grid_lines (cairo_t            *cr,
-            const EcgPlotStyle *style,
             double              x,
             double              y,
             double              width,
@@ -209,18 +223,152 @@ grid_lines (cairo_t            *cr,
             double              step,
             int                 every,
             bool                skip,
-            double              w,
-            int                 device_px)
+            double              w)
 {
   int nx = (int)floor (width / step + 1e-6);
   int ny = (int)floor (height / step + 1e-6);
 
   for (int i = 0; i <= nx; i++)
     if (!(skip && i % every == 0))
-      cairo_rectangle (cr, snap (cr, style, 0, x + i * step, device_px) - w / 2, y, w, height);
+      cairo_rectangle (cr, x + i * step - w / 2, y, w, height);
   for (int j = 0; j <= ny; j++)
     if (!(skip && j % every == 0))
-      cairo_rectangle (cr, x, snap (cr, style, 1, y + j * step, device_px) - w / 2, width, w);
+      cairo_rectangle (cr, x, y + j * step - w / 2, width, w);
+}
+
+/* Grid lines along one axis of a raster output, in device pixels. */
+typedef struct {
+  long *first;  /* each line's first pixel */
+  int n;
+  int device_px;
+  const EcgPlotColor *color;
+} GridLines;
+
+/* The lines every step device pixels from p0 over length, every `every`-th
+ * one left out (every 0: none); false when out of memory. */
+static bool
+grid_lines_init (GridLines          *g,
+                 double              p0,
+                 double              length,
+                 double              step,
+                 int                 every,
+                 int                 device_px,
+                 const EcgPlotColor *color)
+{
+  int count = (int)floor (length / step + 1e-6) + 1;
+
+  *g = (GridLines) { .first = malloc (count * sizeof *g->first), .device_px = device_px, .color = color };
+  if (!g->first)
+    return false;
+  for (int i = 0; i < count; i++)
+    if (!(every && i % every == 0))
+      g->first[g->n++] = (long)snap_device (p0 + i * step, device_px);
+  return true;
+}
+
+/* A one-pixel-high image of a device row, width pixels from left: colour
+ * base crossed by the lines of each set in turn. */
+static cairo_surface_t *
+grid_row (long                left,
+          int                 width,
+          const EcgPlotColor *base,
+          const GridLines    *sets,
+          int                 n_sets)
+{
+  cairo_surface_t *row = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, 1);
+  uint32_t *px;
+
+  if (cairo_surface_status (row) != CAIRO_STATUS_SUCCESS)
+    return row;
+  cairo_surface_flush (row);
+  px = (uint32_t *)cairo_image_surface_get_data (row);
+  for (int i = 0; i < width; i++)
+    px[i] = argb (base);
+  for (int s = 0; s < n_sets; s++)
+    for (int k = 0; k < sets[s].n; k++)
+      for (long i = sets[s].first[k] - left; i < sets[s].first[k] - left + sets[s].device_px; i++)
+        if (i >= 0 && i < width)
+          px[i] = argb (sets[s].color);
+  cairo_surface_mark_dirty (row);
+  return row;
+}
+
+/* Fill the device rows of lines, width pixels from left, with the current source. */
+static void
+fill_grid_rows (cairo_t         *cr,
+                const GridLines *lines,
+                long             left,
+                int              width)
+{
+  cairo_new_path (cr);
+  for (int k = 0; k < lines->n; k++)
+    cairo_rectangle (cr, left, lines->first[k], width, lines->device_px);
+  cairo_fill (cr);
+}
+
+/* Paint row repeated down the rows from device x left, over what is filled. */
+static void
+set_row_source (cairo_t         *cr,
+                cairo_surface_t *row,
+                long             left)
+{
+  cairo_set_source_surface (cr, row, left, 0);
+  cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_REPEAT);
+}
+
+/* The grid of ecg_plot_draw_paper on a raster output, in device pixels (cr
+ * clipped to the paper). Every device row is paper crossed by the vertical
+ * lines, or a minor line crossed by the major vertical ones, or a major line:
+ * two one-pixel-high images repeated down the rows and a solid colour. Cairo
+ * composites a rectangle a row at a time, so this costs a few hundred rows,
+ * where full-height rectangles for the vertical lines cost one row per line
+ * and row (10-30 ms a page). */
+static void
+paper_raster (cairo_t            *cr,
+              double              x,
+              double              y,
+              double              width,
+              double              height,
+              const EcgPlotStyle *style,
+              bool                minor)
+{
+  const EcgPlotColors *c = &style->colors;
+  double unit = ecg_plot_scale_unit (&style->scale);
+  double x0 = x, y0 = y, x1 = x + width, y1 = y + height, ux = unit, uy = unit, zero = 0;
+  GridLines vertical[2] = { 0 }, horizontal[2] = { 0 };  /* minor, major */
+  int minor_px, major_px, w;
+  cairo_surface_t *row;
+  long left;
+
+  line_width (cr, style, GRID_MINOR_MM, &minor_px);
+  line_width (cr, style, GRID_MAJOR_MM, &major_px);
+  cairo_user_to_device (cr, &x0, &y0);
+  cairo_user_to_device (cr, &x1, &y1);
+  cairo_user_to_device_distance (cr, &ux, &zero);
+  cairo_user_to_device_distance (cr, &zero, &uy);
+  left = (long)floor (x0);
+  w = (int)(ceil (x1) - left);
+  if ((!minor || (grid_lines_init (&vertical[0], x0, x1 - x0, ux, 5, minor_px, &c->grid_minor)
+                  && grid_lines_init (&horizontal[0], y0, y1 - y0, uy, 5, minor_px, &c->grid_minor)))
+      && grid_lines_init (&vertical[1], x0, x1 - x0, 5 * ux, 0, major_px, &c->grid_major)
+      && grid_lines_init (&horizontal[1], y0, y1 - y0, 5 * uy, 0, major_px, &c->grid_major))
+    {
+      cairo_save (cr);
+      cairo_identity_matrix (cr);
+      row = grid_row (left, w, &c->paper, vertical, 2);
+      set_row_source (cr, row, left);
+      cairo_paint (cr);
+      cairo_surface_destroy (row);
+      row = grid_row (left, w, &c->grid_minor, &vertical[1], 1);
+      set_row_source (cr, row, left);
+      fill_grid_rows (cr, &horizontal[0], left, w);
+      cairo_surface_destroy (row);
+      set_color (cr, &c->grid_major, 1.0);
+      fill_grid_rows (cr, &horizontal[1], left, w);
+      cairo_restore (cr);
+    }
+  for (int i = 0; i < 2; i++)
+    free (vertical[i].first), free (horizontal[i].first);
 }
 
 void
@@ -232,32 +380,30 @@ ecg_plot_draw_paper (cairo_t            *cr,
                      const EcgPlotStyle *style)
 {
   double unit = ecg_plot_scale_unit (&style->scale);
-  int minor_px, major_px;
-  double minor_w, major_w;
+  /* minor lines closer than 2 device pixels would only tint the paper */
+  bool minor = unit * device_scale (cr) >= 2.0;
 
   cairo_save (cr);
   clip_rect (cr, style, x, y, width, height);
-  set_color (cr, &style->colors.paper, 1.0);
-  cairo_paint (cr);
-
   cairo_set_antialias (cr, style->snap ? CAIRO_ANTIALIAS_NONE : CAIRO_ANTIALIAS_DEFAULT);
-  cairo_set_line_cap (cr, CAIRO_LINE_CAP_BUTT);
-  minor_w = line_width (cr, style, GRID_MINOR_MM, &minor_px);
-  major_w = line_width (cr, style, GRID_MAJOR_MM, &major_px);
-
-  /* Minor lines closer than 2 device pixels would only tint the paper. */
-  if (unit * device_scale (cr) >= 2.0)
+  if (style->snap)
+    paper_raster (cr, x, y, width, height, style, minor);
+  else
     {
+      set_color (cr, &style->colors.paper, 1.0);
+      cairo_paint (cr);
+      if (minor)
+        {
+          cairo_new_path (cr);
+          grid_lines (cr, x, y, width, height, unit, 5, true, GRID_MINOR_MM * unit);
+          set_color (cr, &style->colors.grid_minor, 1.0);
+          cairo_fill (cr);
+        }
       cairo_new_path (cr);
-      grid_lines (cr, style, x, y, width, height, unit, 5, true, minor_w, minor_px);
-      set_color (cr, &style->colors.grid_minor, 1.0);
+      grid_lines (cr, x, y, width, height, 5.0 * unit, 1, false, GRID_MAJOR_MM * unit);
+      set_color (cr, &style->colors.grid_major, 1.0);
       cairo_fill (cr);
     }
-
-  cairo_new_path (cr);
-  grid_lines (cr, style, x, y, width, height, 5.0 * unit, 1, false, major_w, major_px);
-  set_color (cr, &style->colors.grid_major, 1.0);
-  cairo_fill (cr);
   cairo_restore (cr);
 }
 
