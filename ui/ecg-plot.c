@@ -407,6 +407,14 @@ ecg_plot_draw_paper (cairo_t            *cr,
   cairo_restore (cr);
 }
 
+/* Width of a pen of mm millimetres: at least MIN_TRACE_UNITS. */
+static double
+pen_width (const EcgPlotStyle *style,
+           double              mm)
+{
+  return fmax (mm * ecg_plot_scale_unit (&style->scale), MIN_TRACE_UNITS);
+}
+
 /* A round-joined pen of mm millimetres (at least MIN_TRACE_UNITS) in colour c. */
 static void
 set_pen (cairo_t            *cr,
@@ -414,9 +422,7 @@ set_pen (cairo_t            *cr,
          double              mm,
          const EcgPlotColor *c)
 {
-  double unit = ecg_plot_scale_unit (&style->scale);
-
-  cairo_set_line_width (cr, fmax (mm * unit, MIN_TRACE_UNITS));
+  cairo_set_line_width (cr, pen_width (style, mm));
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
   set_color (cr, c, 1.0);
@@ -454,58 +460,6 @@ ecg_plot_draw_calibration (cairo_t            *cr,
   cairo_restore (cr);
 }
 
-/* The samples of one device-pixel column, kept in sample order. */
-typedef struct {
-  long column;
-  size_t first, last, min, max;
-  bool used;
-} TraceColumn;
-
-static void
-trace_point (cairo_t *cr,
-             bool    *pen_down,
-             double   px,
-             double   py)
-{
-  if (*pen_down)
-    cairo_line_to (cr, px, py);
-  else
-    cairo_move_to (cr, px, py);
-  *pen_down = true;
-}
-
-static void
-trace_flush_column (cairo_t           *cr,
-                    TraceColumn       *col,
-                    bool              *pen_down,
-                    const float       *samples,
-                    double             x_of_0,
-                    double             px_per_sample,
-                    double             baseline,
-                    double             px_per_mv)
-{
-  size_t order[4];
-  size_t lo, hi;
-
-  if (!col->used)
-    return;
-  lo = col->min < col->max ? col->min : col->max;
-  hi = col->min < col->max ? col->max : col->min;
-  order[0] = col->first;
-  order[1] = lo;
-  order[2] = hi;
-  order[3] = col->last;
-  for (int k = 0; k < 4; k++)
-    {
-      size_t i = order[k];
-
-      if (k > 0 && i == order[k - 1])
-        continue;
-      trace_point (cr, pen_down, x_of_0 + i * px_per_sample, baseline - samples[i] * px_per_mv);
-    }
-  col->used = false;
-}
-
 /* The samples [*i0, *i1) of a record of n at fs that fall within [t0, t1];
  * false when there are none. */
 static bool
@@ -529,65 +483,312 @@ sample_range (size_t  n,
   return true;
 }
 
-/* Append the path of a trace (see ecg_plot_draw_trace) to cr's path. */
-static void
-trace_path (cairo_t            *cr,
-            const float        *samples,
-            size_t              n,
-            double              fs,
-            double              t0,
-            double              t1,
-            double              x,
-            double              baseline,
-            const EcgPlotStyle *style)
+/* ---- samples in bins ---- */
+
+/* The samples of a span grouped into bins, so that traces and overlays cost
+ * the same at any sample rate. On a raster output (style->snap) bin k is the
+ * device pixel column c0 + k, holding the samples whose interval up to the
+ * next sample overlaps it (the last one before the column included, as its
+ * value holds into it); the CTM only scales and translates there. On a
+ * vector output bins are runs of consecutive samples, at most one per device
+ * unit, or single samples. */
+typedef struct {
+  size_t i0, i1, n;        /* samples [i0, i1) in n bins */
+  double x_of_0;           /* x where sample 0 would be */
+  double px_per_sample;
+  bool columns;            /* bins are device columns */
+  long c0;                 /* the first column */
+  double dev_x_of_0;       /* device x where sample 0 would be */
+  double dev_per_sample;
+} Bins;
+
+/* The samples of [t0, t1] drawn from x on (see ecg_plot_draw_trace). */
+static bool
+bins_init (Bins               *b,
+           cairo_t            *cr,
+           size_t              n,
+           double              fs,
+           double              t0,
+           double              t1,
+           double              x,
+           const EcgPlotStyle *style)
 {
-  double unit = ecg_plot_scale_unit (&style->scale);
-  double px_per_s = style->scale.mm_per_s * unit;
-  double px_per_mv = style->scale.mm_per_mv * unit;
-  double px_per_sample, x_of_0, ds;
-  size_t i0, i1;
-  bool pen_down = false;
-  bool decimate;
-  TraceColumn col = { 0 };
+  double px_per_s = style->scale.mm_per_s * ecg_plot_scale_unit (&style->scale);
+  double y = 0, columns;
 
-  if (!samples || !sample_range (n, fs, t0, t1, &i0, &i1))
-    return;
-  px_per_sample = px_per_s / fs;
-  x_of_0 = x - t0 * px_per_s;  /* where sample 0 would be */
-  ds = device_scale (cr);
-  decimate = px_per_sample * ds < 1.0 / 3.0;
-
-  for (size_t i = i0; i < i1; i++)
+  if (!sample_range (n, fs, t0, t1, &b->i0, &b->i1))
+    return false;
+  b->px_per_sample = px_per_s / fs;
+  b->x_of_0 = x - t0 * px_per_s;
+  b->dev_x_of_0 = b->x_of_0;
+  cairo_user_to_device (cr, &b->dev_x_of_0, &y);
+  b->dev_per_sample = b->px_per_sample * device_scale (cr);
+  b->columns = style->snap;
+  if (b->columns)
     {
-      float v = samples[i];
-
-      if (!isfinite (v))
-        {
-          trace_flush_column (cr, &col, &pen_down, samples, x_of_0, px_per_sample, baseline, px_per_mv);
-          pen_down = false;
-          continue;
-        }
-      if (!decimate)
-        {
-          trace_point (cr, &pen_down, x_of_0 + i * px_per_sample, baseline - v * px_per_mv);
-          continue;
-        }
-
-      long c = (long)floor ((i - i0) * px_per_sample * ds);
-      if (col.used && c != col.column)
-        trace_flush_column (cr, &col, &pen_down, samples, x_of_0, px_per_sample, baseline, px_per_mv);
-      if (!col.used)
-        {
-          col = (TraceColumn) { .column = c, .first = i, .last = i, .min = i, .max = i, .used = true };
-          continue;
-        }
-      col.last = i;
-      if (v < samples[col.min])
-        col.min = i;
-      if (v > samples[col.max])
-        col.max = i;
+      b->c0 = (long)floor (b->dev_x_of_0 + b->i0 * b->dev_per_sample);
+      b->n = (size_t)((long)floor (b->dev_x_of_0 + (b->i1 - 1) * b->dev_per_sample) - b->c0 + 1);
+      return true;
     }
-  trace_flush_column (cr, &col, &pen_down, samples, x_of_0, px_per_sample, baseline, px_per_mv);
+  columns = ceil ((b->i1 - b->i0) * b->dev_per_sample);
+  b->n = columns < (double)(b->i1 - b->i0) ? (size_t)fmax (columns, 1) : b->i1 - b->i0;
+  return true;
+}
+
+/* The samples [bin_first, bin_end) of bin k. */
+static size_t
+bin_first (const Bins *b,
+           size_t      k)
+{
+  if (b->columns)
+    return (size_t)fmax (floor ((b->c0 + (double)k - b->dev_x_of_0) / b->dev_per_sample), (double)b->i0);
+  return b->i0 + k * (b->i1 - b->i0) / b->n;
+}
+
+static size_t
+bin_end (const Bins *b,
+         size_t      k)
+{
+  if (b->columns)
+    return (size_t)fmin (ceil ((b->c0 + (double)k + 1 - b->dev_x_of_0) / b->dev_per_sample), (double)b->i1);
+  return bin_first (b, k + 1);
+}
+
+/* Left edge of bin k (k = n: the right edge of the last one). */
+static double
+bin_x (const Bins *b,
+       size_t      k)
+{
+  if (b->columns)
+    return b->x_of_0 + (b->c0 + (double)k - b->dev_x_of_0) * b->px_per_sample / b->dev_per_sample;
+  return b->x_of_0 + bin_first (b, k) * b->px_per_sample;
+}
+
+/* Largest finite value of v in bin k, NaN when there is none. */
+static float
+bin_max (const Bins  *b,
+         const float *v,
+         size_t       k)
+{
+  float m = NAN;
+
+  for (size_t i = bin_first (b, k); i < bin_end (b, k); i++)
+    if (isfinite (v[i]) && !(v[i] <= m))
+      m = v[i];
+  return m;
+}
+
+static float
+bin_mean (const Bins  *b,
+          const float *v,
+          size_t       k)
+{
+  double sum = 0;
+  size_t count = 0;
+
+  for (size_t i = bin_first (b, k); i < bin_end (b, k); i++)
+    if (isfinite (v[i]))
+      sum += v[i], count++;
+  return count ? (float)(sum / count) : NAN;
+}
+
+/* ---- raster output: a device column at a time ---- */
+
+/* Device y of user y + v × per_unit is *y_of_0 + v × *y_per_unit. */
+static void
+device_y_axis (cairo_t *cr,
+               double   y,
+               double   per_unit,
+               double  *y_of_0,
+               double  *y_per_unit)
+{
+  double x = 0, y1 = y + per_unit;
+
+  *y_of_0 = y;
+  cairo_user_to_device (cr, &x, y_of_0);
+  x = 0;
+  cairo_user_to_device (cr, &x, &y1);
+  *y_per_unit = y1 - *y_of_0;
+}
+
+/* The device y extent [top[k], bottom[k]] in each column of b of the
+ * polyline through v[i] + k_sigma × sigma[i] (sigma may be NULL) at device y
+ * y_of_0 + value × y_per_unit; top[k] > bottom[k] where it does not pass.
+ * NaN leaves a gap. Segments are cut at column edges, so each column holds
+ * just its own part of a segment, as a path would light it. */
+static void
+polyline_extents (const Bins  *b,
+                  const float *v,
+                  const float *sigma,
+                  double       k_sigma,
+                  double       y_of_0,
+                  double       y_per_unit,
+                  float       *top,
+                  float       *bottom)
+{
+  double px = 0, py = 0;
+  long pc = -1;  /* column of the previous point; -1 after a gap */
+
+  for (size_t k = 0; k < b->n; k++)
+    top[k] = INFINITY, bottom[k] = -INFINITY;
+  for (size_t i = b->i0; i < b->i1; i++)
+    {
+      double y = y_of_0 + (sigma ? v[i] + k_sigma * sigma[i] : v[i]) * y_per_unit;
+      double x = b->dev_x_of_0 + i * b->dev_per_sample;
+      long c = (long)floor (x) - b->c0;
+
+      if (!isfinite (y))
+        {
+          pc = -1;
+          continue;
+        }
+      c = c < 0 ? 0 : c >= (long)b->n ? (long)b->n - 1 : c;
+      top[c] = fminf (top[c], (float)y);
+      bottom[c] = fmaxf (bottom[c], (float)y);
+      for (long e = pc; pc >= 0 && e < c; e++)
+        {
+          /* where the segment crosses the edge between columns e and e + 1 */
+          float ey = (float)(py + (y - py) * (b->c0 + e + 1 - px) / (x - px));
+
+          top[e] = fminf (top[e], ey), bottom[e] = fmaxf (bottom[e], ey);
+          top[e + 1] = fminf (top[e + 1], ey), bottom[e + 1] = fmaxf (bottom[e + 1], ey);
+        }
+      px = x, py = y, pc = c;
+    }
+}
+
+/* Ink each column k of b from device y top[k] - pad to bottom[k] + pad (none
+ * where top[k] > bottom[k]) in colour c: an 8-bit mask, covering partly
+ * covered pixels by their fraction, painted in one cairo_mask. */
+static void
+paint_columns (cairo_t            *cr,
+               const Bins         *b,
+               const float        *top,
+               const float        *bottom,
+               double              pad,
+               const EcgPlotColor *c,
+               double              alpha)
+{
+  double cx0, cy0, cx1, cy1, lo = INFINITY, hi = -INFINITY;
+  cairo_surface_t *mask;
+  unsigned char *data;
+  long r0, r1;
+  int stride;
+
+  for (size_t k = 0; k < b->n; k++)
+    if (top[k] <= bottom[k])
+      lo = fmin (lo, top[k] - pad), hi = fmax (hi, bottom[k] + pad);
+  /* rows within the clip only, however far a sample strays */
+  cairo_clip_extents (cr, &cx0, &cy0, &cx1, &cy1);
+  cairo_user_to_device (cr, &cx0, &cy0);
+  cairo_user_to_device (cr, &cx1, &cy1);
+  if (!(lo < hi))
+    return;
+  r0 = (long)floor (fmax (lo, fmin (cy0, cy1)));
+  r1 = (long)ceil (fmin (hi, fmax (cy0, cy1)));
+  if (r1 <= r0)
+    return;
+  mask = cairo_image_surface_create (CAIRO_FORMAT_A8, (int)b->n, (int)(r1 - r0));
+  if (cairo_surface_status (mask) == CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_flush (mask);
+      data = cairo_image_surface_get_data (mask);
+      stride = cairo_image_surface_get_stride (mask);
+      for (size_t k = 0; k < b->n; k++)
+        {
+          double t = fmax (top[k] - pad, r0), u = fmin (bottom[k] + pad, r1);
+
+          for (long r = (long)floor (t); r < u; r++)
+            data[(r - r0) * stride + k] = (unsigned char)lround (255 * (fmin (u, r + 1) - fmax (t, r)));
+        }
+      cairo_surface_mark_dirty (mask);
+      cairo_save (cr);
+      set_color (cr, c, alpha);
+      cairo_identity_matrix (cr);
+      cairo_mask_surface (cr, mask, b->c0, r0);
+      cairo_restore (cr);
+    }
+  cairo_surface_destroy (mask);
+}
+
+/* A polyline on a raster output: each column inked over the line's extent in
+ * it and half the pen above and below, which lights the pixels a stroke of
+ * every sample would (to antialiasing) for the cost of the columns, not of
+ * the samples. A pen wider than a pixel also inks the columns either side of
+ * a steep stretch, as a stroke would. */
+static void
+polyline_raster (cairo_t            *cr,
+                 const Bins         *b,
+                 const float        *samples,
+                 double              baseline,
+                 double              pen,
+                 const EcgPlotColor *c,
+                 const EcgPlotStyle *style)
+{
+  double px_per_mv = style->scale.mm_per_mv * ecg_plot_scale_unit (&style->scale);
+  double y_of_0, y_per_mv, dev_pen = pen * device_scale (cr);
+  long reach = lround ((dev_pen - 1) / 2);
+  float *ext = malloc (4 * b->n * sizeof *ext), *top, *bottom;
+
+  if (!ext)
+    return;
+  top = ext + 2 * b->n, bottom = ext + 3 * b->n;
+  device_y_axis (cr, baseline, -px_per_mv, &y_of_0, &y_per_mv);
+  polyline_extents (b, samples, NULL, 0, y_of_0, y_per_mv, ext, ext + b->n);
+  for (long k = 0; k < (long)b->n; k++)
+    {
+      top[k] = INFINITY, bottom[k] = -INFINITY;
+      for (long j = k - reach > 0 ? k - reach : 0; j <= k + reach && j < (long)b->n; j++)
+        top[k] = fminf (top[k], ext[j]), bottom[k] = fmaxf (bottom[k], ext[b->n + j]);
+    }
+  paint_columns (cr, b, top, bottom, dev_pen / 2, c, 1.0);
+  free (ext);
+}
+
+/* ---- traces ---- */
+
+/* A trace (see ecg_plot_draw_trace) with a pen of mm in colour c: by columns
+ * on a raster output, else as a path through every sample. */
+static void
+draw_polyline (cairo_t            *cr,
+               const float        *samples,
+               size_t              n,
+               double              fs,
+               double              t0,
+               double              t1,
+               double              x,
+               double              baseline,
+               const EcgPlotStyle *style,
+               double              mm,
+               const EcgPlotColor *c)
+{
+  double px_per_mv = style->scale.mm_per_mv * ecg_plot_scale_unit (&style->scale);
+  bool pen_down = false;
+  Bins b;
+
+  if (!samples || !bins_init (&b, cr, n, fs, t0, t1, x, style))
+    return;
+  if (b.columns)
+    {
+      polyline_raster (cr, &b, samples, baseline, pen_width (style, mm), c, style);
+      return;
+    }
+  cairo_save (cr);
+  set_pen (cr, style, mm, c);
+  cairo_new_path (cr);
+  for (size_t i = b.i0; i < b.i1; i++)
+    {
+      double px = b.x_of_0 + i * b.px_per_sample, py = baseline - samples[i] * px_per_mv;
+
+      if (!isfinite (samples[i]))
+        pen_down = false;
+      else if (pen_down)
+        cairo_line_to (cr, px, py);
+      else
+        cairo_move_to (cr, px, py), pen_down = true;
+    }
+  cairo_stroke (cr);
+  cairo_restore (cr);
 }
 
 void
@@ -601,12 +802,7 @@ ecg_plot_draw_trace (cairo_t            *cr,
                      double              baseline,
                      const EcgPlotStyle *style)
 {
-  cairo_save (cr);
-  set_trace_pen (cr, style);
-  cairo_new_path (cr);
-  trace_path (cr, samples, n, fs, t0, t1, x, baseline, style);
-  cairo_stroke (cr);
-  cairo_restore (cr);
+  draw_polyline (cr, samples, n, fs, t0, t1, x, baseline, style, TRACE_MM, &style->colors.trace);
 }
 
 static double
