@@ -6,7 +6,8 @@
 
 struct _EcgApplication
 {
-  GtkApplication parent_instance;
+  GtkApplication  parent_instance;
+  GtkCssProvider *dark_css;  /* style-dark.css, on the display while the theme is dark */
 };
 
 G_DEFINE_FINAL_TYPE (EcgApplication, ecg_application, GTK_TYPE_APPLICATION)
@@ -92,9 +93,27 @@ static const GActionEntry app_actions[] = {
   { .name = "about", .activate = about_activated },
 };
 
+/* Plain GTK 4.8 has no dark-variant stylesheet hook (libadwaita's
+ * style-dark.css): follow the setting and the theme name ourselves. */
+static void
+update_dark_style (EcgApplication *self)
+{
+  GtkSettings *settings = gtk_settings_get_default ();
+  g_autofree char *theme = NULL;
+  gboolean prefer_dark;
+
+  g_object_get (settings, "gtk-application-prefer-dark-theme", &prefer_dark, "gtk-theme-name", &theme, NULL);
+  if (prefer_dark || (theme != NULL && g_str_has_suffix (theme, "-dark")))
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (self->dark_css),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION + 1);
+  else
+    gtk_style_context_remove_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (self->dark_css));
+}
+
 static void
 ecg_application_startup (GApplication *app)
 {
+  EcgApplication *self = ECG_APPLICATION (app);
   const char *quit_accels[] = { "<Control>q", NULL };
   g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
 
@@ -103,16 +122,32 @@ ecg_application_startup (GApplication *app)
   gtk_css_provider_load_from_resource (css, "/org/ecglens/Ecglens/style.css");
   gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  self->dark_css = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (self->dark_css, "/org/ecglens/Ecglens/style-dark.css");
+  g_signal_connect_object (gtk_settings_get_default (), "notify::gtk-application-prefer-dark-theme",
+                           G_CALLBACK (update_dark_style), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (gtk_settings_get_default (), "notify::gtk-theme-name", G_CALLBACK (update_dark_style), self,
+                           G_CONNECT_SWAPPED);
+  update_dark_style (self);
   gtk_window_set_default_icon_name ("org.ecglens.Ecglens");
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
 }
 
 static void
+ecg_application_finalize (GObject *object)
+{
+  g_clear_object (&ECG_APPLICATION (object)->dark_css);
+  G_OBJECT_CLASS (ecg_application_parent_class)->finalize (object);
+}
+
+static void
 ecg_application_class_init (EcgApplicationClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  object_class->finalize = ecg_application_finalize;
   app_class->startup = ecg_application_startup;
   app_class->activate = ecg_application_activate;
   app_class->open = ecg_application_open;
