@@ -564,14 +564,15 @@ test_narrow_window_shrinks_the_page_and_says_so (void)
   CHECK_NEAR (ecg_record_view_get_zoom (view), fitted_zoom (view), 1e-9);
 }
 
-/* A real key press: XTest makes the X server deliver it as if typed. */
+/* A real key press into toplevel: XTest makes the X server deliver it as if typed. */
 static void
-press_key (KeySym   keysym,
-           gboolean control)
+press_key_into (GtkWindow *toplevel,
+                KeySym     keysym,
+                gboolean   control)
 {
-  GdkDisplay *display = gtk_widget_get_display (GTK_WIDGET (window));
+  GdkDisplay *display = gtk_widget_get_display (GTK_WIDGET (toplevel));
   Display *xdisplay = gdk_x11_display_get_xdisplay (display);
-  Window xid = gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (window)));
+  Window xid = gdk_x11_surface_get_xid (gtk_native_get_surface (GTK_NATIVE (toplevel)));
   KeyCode code = XKeysymToKeycode (xdisplay, keysym);
   KeyCode ctrl = XKeysymToKeycode (xdisplay, XK_Control_L);
 
@@ -584,6 +585,14 @@ press_key (KeySym   keysym,
     XTestFakeKeyEvent (xdisplay, ctrl, False, 0);
   XFlush (xdisplay);
   iterate (300);
+}
+
+/* A real key press into the main window. */
+static void
+press_key (KeySym   keysym,
+           gboolean control)
+{
+  press_key_into (GTK_WINDOW (window), keysym, control);
 }
 
 static gboolean
@@ -645,6 +654,21 @@ screen_point (GtkWidget *widget,
   gtk_native_get_surface_transform (native, &nx, &ny);
   XTranslateCoordinates (xdisplay, gdk_x11_surface_get_xid (surface), DefaultRootWindow (xdisplay),
                          (int) (in_native.x + nx), (int) (in_native.y + ny), sx, sy, &child);
+}
+
+/* The pointer moved to (x, y) of widget. */
+static void
+move_pointer (GtkWidget *widget,
+              double     x,
+              double     y)
+{
+  Display *xdisplay = gdk_x11_display_get_xdisplay (gtk_widget_get_display (widget));
+  int sx, sy;
+
+  screen_point (widget, x, y, &sx, &sy);
+  XTestFakeMotionEvent (xdisplay, -1, sx, sy, 0);
+  XFlush (xdisplay);
+  iterate (100);
 }
 
 /* A real drag with the primary button from (x0, y0) to (x1, y1) of widget, in steps. */
@@ -842,6 +866,74 @@ test_l_cycles_the_layouts (void)
                             layout.panels[p].trace_width, layout.panels[p].height) > 20;
       CHECK_MSG (red == (int) layout.n_panels, "reconstruction drawn in %d of %zu panels", red, layout.n_panels);
     }
+}
+
+/* The temporal attention window over ours when it is shown, else NULL. */
+static GtkWindow *
+attention_window (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (gtk_window_get_transient_for (toplevel) == GTK_WINDOW (window) &&
+          gtk_widget_get_visible (GTK_WIDGET (toplevel)) &&
+          g_strcmp0 (gtk_window_get_title (toplevel), "Temporal attention") == 0)
+        return toplevel;
+    }
+  return NULL;
+}
+
+static void
+test_a_shows_the_temporal_attention (void)
+{
+  EcgRecordView *view = record_view ();
+  EcgPlotStyle style;
+  EcgPlotLayout layout;
+  GtkWindow *shown;
+  double x;
+
+  SKIP_IF (!can_press_keys (), "no X11 display with XTest");
+  SKIP_IF (ecg_record_view_get_record (view) == NULL, "the demo did not open");
+  CHECK (ecg_window_select_model (window, model_position (ECG_MODEL_VAE_BILSTM_MHA)));
+  CHECK (wait_for_paint (GTK_WIDGET (window)));
+  CHECK (ecg_record_view_get_page (view, &style, &layout));
+  /* a click on lead II at 4 s, and a with the pointer there */
+  x = layout.panels[1].trace_x + 4 * style.scale.mm_per_s * ecg_plot_scale_unit (&style.scale);
+  drag (GTK_WIDGET (view), x, layout.panels[1].baseline, x, layout.panels[1].baseline);
+  move_pointer (GTK_WIDGET (view), x, layout.panels[1].baseline);
+  press_key (XK_a, FALSE);
+  shown = attention_window ();
+  CHECK_MSG (shown != NULL && GTK_IS_DRAWING_AREA (gtk_window_get_child (shown)), "%s",
+             shown ? G_OBJECT_TYPE_NAME (gtk_window_get_child (shown)) : "no attention window");
+  if (shown != NULL)
+    {
+      g_auto(Shot) shot = { 0 };
+      int coloured;
+
+      wait_for_paint (GTK_WIDGET (shown));
+      shot = capture (GTK_WIDGET (shown), "ui-time-attention.png");
+      coloured = count_saturated (&shot, 0, 0, shot.width, shot.height, 0.2);
+      printf ("#   attention window %d x %d, %d coloured pixels\n", shot.width, shot.height, coloured);
+      /* trained attention is near uniform (white): the matrix shows its deviations in colour */
+      CHECK (shot.width >= 300 && coloured > shot.width * shot.height / 100);
+      /* Escape closes it */
+      press_key_into (shown, XK_Escape, FALSE);
+      CHECK (attention_window () == NULL);
+      move_pointer_away ();
+    }
+
+  /* the CAE has none, and says so */
+  CHECK (ecg_window_select_model (window, model_position (ECG_MODEL_CAE)));
+  ecg_record_view_show_time_attention (view, layout.trace_x + 10);
+  shown = attention_window ();
+  CHECK (shown != NULL && GTK_IS_LABEL (gtk_window_get_child (shown)) &&
+         strstr (gtk_label_get_text (GTK_LABEL (gtk_window_get_child (shown))), "no temporal attention"));
+  if (shown != NULL)
+    gtk_window_close (shown);
+  iterate (100);
 }
 
 static void
@@ -1163,6 +1255,7 @@ main (int   argc,
   RUN (test_keys_move_between_records);
   RUN (test_every_model_draws_its_reconstruction);
   RUN (test_l_cycles_the_layouts);
+  RUN (test_a_shows_the_temporal_attention);
   RUN (test_slider_rethresholds_the_verdict_and_the_list);
   RUN (test_export_writes_the_view);
   RUN (test_two_lead_record_greys_out_the_models);

@@ -30,7 +30,7 @@ struct _EcgRecordView
   EcgPlotScored shown;
   gboolean has_score;
   EcgPlotModelInfo model;
-  GtkWidget *popover;
+  GtkWindow *attention_window;  /* temporal attention, made on first use */
 
   /* Settings */
   double threshold;
@@ -269,8 +269,6 @@ ecg_record_view_size_allocate (GtkWidget *widget,
   EcgRecordView *self = ECG_RECORD_VIEW (widget);
   double zoom = shown_record (self)->n_leads > 0 ? zoom_for_width (self, width) : 1.0;
 
-  if (self->popover)
-    gtk_popover_present (GTK_POPOVER (self->popover));
   if (zoom != self->zoom)
     {
       self->zoom = zoom;
@@ -522,6 +520,31 @@ window_at (const EcgRecordScore *score,
   return best;
 }
 
+/* A window of its own rather than a popover: it can be enlarged, stays open
+ * beside the page while the pointer moves on, and Escape closes it. */
+static GtkWindow *
+attention_window (EcgRecordView *self)
+{
+  GtkEventController *shortcuts;
+  GtkRoot *root;
+
+  if (self->attention_window != NULL)
+    return self->attention_window;
+  self->attention_window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_title (self->attention_window, "Temporal attention");
+  gtk_window_set_default_size (self->attention_window, 460, 500);
+  gtk_window_set_hide_on_close (self->attention_window, TRUE);
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  if (GTK_IS_WINDOW (root))
+    gtk_window_set_transient_for (self->attention_window, GTK_WINDOW (root));
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Escape, 0),
+                                                          gtk_named_action_new ("window.close")));
+  gtk_widget_add_controller (GTK_WIDGET (self->attention_window), shortcuts);
+  return self->attention_window;
+}
+
 void
 ecg_record_view_show_time_attention (EcgRecordView *self,
                                      double         x)
@@ -549,8 +572,7 @@ ecg_record_view_show_time_attention (EcgRecordView *self,
       *a = (AttentionDraw) { win->time_attn + (size_t) w * win->T * win->T, win->T, self->score.fs,
                              win->starts[w] / self->score.fs, style.dark, self->px_per_mm };
       child = gtk_drawing_area_new ();
-      gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (child), 480);
-      gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (child), 520);
+      gtk_widget_set_size_request (child, 320, 360);
       gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (child), draw_attention, a, g_free);
     }
   else
@@ -559,14 +581,8 @@ ecg_record_view_show_time_attention (EcgRecordView *self,
                              : !self->model.has_time_attention ? "This model has no temporal attention"
                              : "Temporal attention was not kept when this record was scored");
     }
-  if (self->popover)
-    gtk_widget_unparent (self->popover);
-  self->popover = gtk_popover_new ();
-  gtk_widget_set_parent (self->popover, GTK_WIDGET (self));
-  gtk_popover_set_child (GTK_POPOVER (self->popover), child);
-  gtk_popover_set_pointing_to (GTK_POPOVER (self->popover),
-                               &(GdkRectangle) { (int) x, (int) MAX (self->pointer_y, 0), 1, 1 });
-  gtk_popover_popup (GTK_POPOVER (self->popover));
+  gtk_window_set_child (attention_window (self), child);
+  gtk_window_present (self->attention_window);
 }
 
 /* ---- GObject ---- */
@@ -666,7 +682,7 @@ ecg_record_view_dispose (GObject *object)
 {
   EcgRecordView *self = ECG_RECORD_VIEW (object);
 
-  g_clear_pointer (&self->popover, gtk_widget_unparent);
+  g_clear_pointer (&self->attention_window, gtk_window_destroy);
   G_OBJECT_CLASS (ecg_record_view_parent_class)->dispose (object);
 }
 

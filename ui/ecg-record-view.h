@@ -78,8 +78,8 @@ const char      *ecg_record_view_get_caliper_text   (EcgRecordView *self);
 /* Leads flagged (lead score > τ) among the panels drawn. */
 guint            ecg_record_view_get_n_flagged (EcgRecordView *self);
 
-/* Pop up the temporal attention matrix of the model window under x (MHA
- * scored with windows), or say why there is none. */
+/* Show the temporal attention matrix of the model window under x (MHA scored
+ * with windows) in a window beside the page, or say there why there is none. */
 void             ecg_record_view_show_time_attention (EcgRecordView *self,
                                                       double         x);
 
