@@ -150,17 +150,8 @@ line_width (cairo_t            *cr,
   return *device_px / ds;
 }
 
-/* The first device pixel of a line device_px wide at device coordinate p:
- * centred on p's pixel (odd widths) or on the pixel edge nearest p (even). */
-static double
-snap_device (double p,
-             int    device_px)
-{
-  return (device_px % 2) ? floor (p) - (device_px - 1) / 2 : round (p) - device_px / 2;
-}
-
-/* Move coordinate v along axis (0 = x, 1 = y) to the middle of the device
- * pixels of a line device_px wide (see snap_device), so grid lines are crisp. */
+/* Move coordinate v along axis (0 = x, 1 = y) to the centre of a device pixel
+ * (odd widths) or onto a pixel edge (even widths), so grid lines are crisp. */
 static double
 snap (cairo_t            *cr,
       const EcgPlotStyle *style,
@@ -174,7 +165,7 @@ snap (cairo_t            *cr,
     return v;
   p[axis] = v;
   cairo_user_to_device (cr, &p[0], &p[1]);
-  p[axis] = snap_device (p[axis], device_px) + device_px / 2.0;
+  p[axis] = (device_px % 2) ? floor (p[axis]) + 0.5 : round (p[axis]);
   cairo_device_to_user (cr, &p[0], &p[1]);
   return p[axis];
 }
@@ -204,18 +195,13 @@ clip_rect (cairo_t            *cr,
   cairo_clip (cr);
 }
 
-static uint32_t
-argb (const EcgPlotColor *c)
-{
-  return 0xff000000u | (uint32_t)lround (c->r * 255) << 16 | (uint32_t)lround (c->g * 255) << 8
-         | (uint32_t)lround (c->b * 255);
-}
-
 /* Lines of width w every step units from the rectangle's top-left corner, as
- * one path of rectangles to fill; every `every`-th line is skipped when skip
- * is set (the major ones). For vector output, where cairo writes them as they are. */
+ * one path of rectangles to fill (snapped, they are whole device pixels, which
+ * cairo fills far faster than it strokes lines); every `every`-th line is
+ * skipped when skip is set (the major ones). */
 static void
 grid_lines (cairo_t            *cr,
+            const EcgPlotStyle *style,
             double              x,
             double              y,
             double              width,
@@ -223,152 +209,18 @@ grid_lines (cairo_t            *cr,
             double              step,
             int                 every,
             bool                skip,
-            double              w)
+            double              w,
+            int                 device_px)
 {
   int nx = (int)floor (width / step + 1e-6);
   int ny = (int)floor (height / step + 1e-6);
 
   for (int i = 0; i <= nx; i++)
     if (!(skip && i % every == 0))
-      cairo_rectangle (cr, x + i * step - w / 2, y, w, height);
+      cairo_rectangle (cr, snap (cr, style, 0, x + i * step, device_px) - w / 2, y, w, height);
   for (int j = 0; j <= ny; j++)
     if (!(skip && j % every == 0))
-      cairo_rectangle (cr, x, y + j * step - w / 2, width, w);
-}
-
-/* Grid lines along one axis of a raster output, in device pixels. */
-typedef struct {
-  long *first;  /* each line's first pixel */
-  int n;
-  int device_px;
-  const EcgPlotColor *color;
-} GridLines;
-
-/* The lines every step device pixels from p0 over length, every `every`-th
- * one left out (every 0: none); false when out of memory. */
-static bool
-grid_lines_init (GridLines          *g,
-                 double              p0,
-                 double              length,
-                 double              step,
-                 int                 every,
-                 int                 device_px,
-                 const EcgPlotColor *color)
-{
-  int count = (int)floor (length / step + 1e-6) + 1;
-
-  *g = (GridLines) { .first = malloc (count * sizeof *g->first), .device_px = device_px, .color = color };
-  if (!g->first)
-    return false;
-  for (int i = 0; i < count; i++)
-    if (!(every && i % every == 0))
-      g->first[g->n++] = (long)snap_device (p0 + i * step, device_px);
-  return true;
-}
-
-/* A one-pixel-high image of a device row, width pixels from left: colour
- * base crossed by the lines of each set in turn. */
-static cairo_surface_t *
-grid_row (long                left,
-          int                 width,
-          const EcgPlotColor *base,
-          const GridLines    *sets,
-          int                 n_sets)
-{
-  cairo_surface_t *row = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, 1);
-  uint32_t *px;
-
-  if (cairo_surface_status (row) != CAIRO_STATUS_SUCCESS)
-    return row;
-  cairo_surface_flush (row);
-  px = (uint32_t *)cairo_image_surface_get_data (row);
-  for (int i = 0; i < width; i++)
-    px[i] = argb (base);
-  for (int s = 0; s < n_sets; s++)
-    for (int k = 0; k < sets[s].n; k++)
-      for (long i = sets[s].first[k] - left; i < sets[s].first[k] - left + sets[s].device_px; i++)
-        if (i >= 0 && i < width)
-          px[i] = argb (sets[s].color);
-  cairo_surface_mark_dirty (row);
-  return row;
-}
-
-/* Fill the device rows of lines, width pixels from left, with the current source. */
-static void
-fill_grid_rows (cairo_t         *cr,
-                const GridLines *lines,
-                long             left,
-                int              width)
-{
-  cairo_new_path (cr);
-  for (int k = 0; k < lines->n; k++)
-    cairo_rectangle (cr, left, lines->first[k], width, lines->device_px);
-  cairo_fill (cr);
-}
-
-/* Paint row repeated down the rows from device x left, over what is filled. */
-static void
-set_row_source (cairo_t         *cr,
-                cairo_surface_t *row,
-                long             left)
-{
-  cairo_set_source_surface (cr, row, left, 0);
-  cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_REPEAT);
-}
-
-/* The grid of ecg_plot_draw_paper on a raster output, in device pixels (cr
- * clipped to the paper). Every device row is paper crossed by the vertical
- * lines, or a minor line crossed by the major vertical ones, or a major line:
- * two one-pixel-high images repeated down the rows and a solid colour. Cairo
- * composites a rectangle a row at a time, so this costs a few hundred rows,
- * where full-height rectangles for the vertical lines cost one row per line
- * and row (10-30 ms a page). */
-static void
-paper_raster (cairo_t            *cr,
-              double              x,
-              double              y,
-              double              width,
-              double              height,
-              const EcgPlotStyle *style,
-              bool                minor)
-{
-  const EcgPlotColors *c = &style->colors;
-  double unit = ecg_plot_scale_unit (&style->scale);
-  double x0 = x, y0 = y, x1 = x + width, y1 = y + height, ux = unit, uy = unit, zero = 0;
-  GridLines vertical[2] = { 0 }, horizontal[2] = { 0 };  /* minor, major */
-  int minor_px, major_px, w;
-  cairo_surface_t *row;
-  long left;
-
-  line_width (cr, style, GRID_MINOR_MM, &minor_px);
-  line_width (cr, style, GRID_MAJOR_MM, &major_px);
-  cairo_user_to_device (cr, &x0, &y0);
-  cairo_user_to_device (cr, &x1, &y1);
-  cairo_user_to_device_distance (cr, &ux, &zero);
-  cairo_user_to_device_distance (cr, &zero, &uy);
-  left = (long)floor (x0);
-  w = (int)(ceil (x1) - left);
-  if ((!minor || (grid_lines_init (&vertical[0], x0, x1 - x0, ux, 5, minor_px, &c->grid_minor)
-                  && grid_lines_init (&horizontal[0], y0, y1 - y0, uy, 5, minor_px, &c->grid_minor)))
-      && grid_lines_init (&vertical[1], x0, x1 - x0, 5 * ux, 0, major_px, &c->grid_major)
-      && grid_lines_init (&horizontal[1], y0, y1 - y0, 5 * uy, 0, major_px, &c->grid_major))
-    {
-      cairo_save (cr);
-      cairo_identity_matrix (cr);
-      row = grid_row (left, w, &c->paper, vertical, 2);
-      set_row_source (cr, row, left);
-      cairo_paint (cr);
-      cairo_surface_destroy (row);
-      row = grid_row (left, w, &c->grid_minor, &vertical[1], 1);
-      set_row_source (cr, row, left);
-      fill_grid_rows (cr, &horizontal[0], left, w);
-      cairo_surface_destroy (row);
-      set_color (cr, &c->grid_major, 1.0);
-      fill_grid_rows (cr, &horizontal[1], left, w);
-      cairo_restore (cr);
-    }
-  for (int i = 0; i < 2; i++)
-    free (vertical[i].first), free (horizontal[i].first);
+      cairo_rectangle (cr, x, snap (cr, style, 1, y + j * step, device_px) - w / 2, width, w);
 }
 
 void
@@ -380,39 +232,33 @@ ecg_plot_draw_paper (cairo_t            *cr,
                      const EcgPlotStyle *style)
 {
   double unit = ecg_plot_scale_unit (&style->scale);
-  /* minor lines closer than 2 device pixels would only tint the paper */
-  bool minor = unit * device_scale (cr) >= 2.0;
+  int minor_px, major_px;
+  double minor_w, major_w;
 
   cairo_save (cr);
   clip_rect (cr, style, x, y, width, height);
+  set_color (cr, &style->colors.paper, 1.0);
+  cairo_paint (cr);
+
   cairo_set_antialias (cr, style->snap ? CAIRO_ANTIALIAS_NONE : CAIRO_ANTIALIAS_DEFAULT);
-  if (style->snap)
-    paper_raster (cr, x, y, width, height, style, minor);
-  else
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_BUTT);
+  minor_w = line_width (cr, style, GRID_MINOR_MM, &minor_px);
+  major_w = line_width (cr, style, GRID_MAJOR_MM, &major_px);
+
+  /* Minor lines closer than 2 device pixels would only tint the paper. */
+  if (unit * device_scale (cr) >= 2.0)
     {
-      set_color (cr, &style->colors.paper, 1.0);
-      cairo_paint (cr);
-      if (minor)
-        {
-          cairo_new_path (cr);
-          grid_lines (cr, x, y, width, height, unit, 5, true, GRID_MINOR_MM * unit);
-          set_color (cr, &style->colors.grid_minor, 1.0);
-          cairo_fill (cr);
-        }
       cairo_new_path (cr);
-      grid_lines (cr, x, y, width, height, 5.0 * unit, 1, false, GRID_MAJOR_MM * unit);
-      set_color (cr, &style->colors.grid_major, 1.0);
+      grid_lines (cr, style, x, y, width, height, unit, 5, true, minor_w, minor_px);
+      set_color (cr, &style->colors.grid_minor, 1.0);
       cairo_fill (cr);
     }
-  cairo_restore (cr);
-}
 
-/* Width of a pen of mm millimetres: at least MIN_TRACE_UNITS. */
-static double
-pen_width (const EcgPlotStyle *style,
-           double              mm)
-{
-  return fmax (mm * ecg_plot_scale_unit (&style->scale), MIN_TRACE_UNITS);
+  cairo_new_path (cr);
+  grid_lines (cr, style, x, y, width, height, 5.0 * unit, 1, false, major_w, major_px);
+  set_color (cr, &style->colors.grid_major, 1.0);
+  cairo_fill (cr);
+  cairo_restore (cr);
 }
 
 /* A round-joined pen of mm millimetres (at least MIN_TRACE_UNITS) in colour c. */
@@ -422,7 +268,9 @@ set_pen (cairo_t            *cr,
          double              mm,
          const EcgPlotColor *c)
 {
-  cairo_set_line_width (cr, pen_width (style, mm));
+  double unit = ecg_plot_scale_unit (&style->scale);
+
+  cairo_set_line_width (cr, fmax (mm * unit, MIN_TRACE_UNITS));
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
   set_color (cr, c, 1.0);
@@ -460,6 +308,58 @@ ecg_plot_draw_calibration (cairo_t            *cr,
   cairo_restore (cr);
 }
 
+/* The samples of one device-pixel column, kept in sample order. */
+typedef struct {
+  long column;
+  size_t first, last, min, max;
+  bool used;
+} TraceColumn;
+
+static void
+trace_point (cairo_t *cr,
+             bool    *pen_down,
+             double   px,
+             double   py)
+{
+  if (*pen_down)
+    cairo_line_to (cr, px, py);
+  else
+    cairo_move_to (cr, px, py);
+  *pen_down = true;
+}
+
+static void
+trace_flush_column (cairo_t           *cr,
+                    TraceColumn       *col,
+                    bool              *pen_down,
+                    const float       *samples,
+                    double             x_of_0,
+                    double             px_per_sample,
+                    double             baseline,
+                    double             px_per_mv)
+{
+  size_t order[4];
+  size_t lo, hi;
+
+  if (!col->used)
+    return;
+  lo = col->min < col->max ? col->min : col->max;
+  hi = col->min < col->max ? col->max : col->min;
+  order[0] = col->first;
+  order[1] = lo;
+  order[2] = hi;
+  order[3] = col->last;
+  for (int k = 0; k < 4; k++)
+    {
+      size_t i = order[k];
+
+      if (k > 0 && i == order[k - 1])
+        continue;
+      trace_point (cr, pen_down, x_of_0 + i * px_per_sample, baseline - samples[i] * px_per_mv);
+    }
+  col->used = false;
+}
+
 /* The samples [*i0, *i1) of a record of n at fs that fall within [t0, t1];
  * false when there are none. */
 static bool
@@ -483,312 +383,65 @@ sample_range (size_t  n,
   return true;
 }
 
-/* ---- samples in bins ---- */
-
-/* The samples of a span grouped into bins, so that traces and overlays cost
- * the same at any sample rate. On a raster output (style->snap) bin k is the
- * device pixel column c0 + k, holding the samples whose interval up to the
- * next sample overlaps it (the last one before the column included, as its
- * value holds into it); the CTM only scales and translates there. On a
- * vector output bins are runs of consecutive samples, at most one per device
- * unit, or single samples. */
-typedef struct {
-  size_t i0, i1, n;        /* samples [i0, i1) in n bins */
-  double x_of_0;           /* x where sample 0 would be */
-  double px_per_sample;
-  bool columns;            /* bins are device columns */
-  long c0;                 /* the first column */
-  double dev_x_of_0;       /* device x where sample 0 would be */
-  double dev_per_sample;
-} Bins;
-
-/* The samples of [t0, t1] drawn from x on (see ecg_plot_draw_trace). */
-static bool
-bins_init (Bins               *b,
-           cairo_t            *cr,
-           size_t              n,
-           double              fs,
-           double              t0,
-           double              t1,
-           double              x,
-           const EcgPlotStyle *style)
-{
-  double px_per_s = style->scale.mm_per_s * ecg_plot_scale_unit (&style->scale);
-  double y = 0, columns;
-
-  if (!sample_range (n, fs, t0, t1, &b->i0, &b->i1))
-    return false;
-  b->px_per_sample = px_per_s / fs;
-  b->x_of_0 = x - t0 * px_per_s;
-  b->dev_x_of_0 = b->x_of_0;
-  cairo_user_to_device (cr, &b->dev_x_of_0, &y);
-  b->dev_per_sample = b->px_per_sample * device_scale (cr);
-  b->columns = style->snap;
-  if (b->columns)
-    {
-      b->c0 = (long)floor (b->dev_x_of_0 + b->i0 * b->dev_per_sample);
-      b->n = (size_t)((long)floor (b->dev_x_of_0 + (b->i1 - 1) * b->dev_per_sample) - b->c0 + 1);
-      return true;
-    }
-  columns = ceil ((b->i1 - b->i0) * b->dev_per_sample);
-  b->n = columns < (double)(b->i1 - b->i0) ? (size_t)fmax (columns, 1) : b->i1 - b->i0;
-  return true;
-}
-
-/* The samples [bin_first, bin_end) of bin k. */
-static size_t
-bin_first (const Bins *b,
-           size_t      k)
-{
-  if (b->columns)
-    return (size_t)fmax (floor ((b->c0 + (double)k - b->dev_x_of_0) / b->dev_per_sample), (double)b->i0);
-  return b->i0 + k * (b->i1 - b->i0) / b->n;
-}
-
-static size_t
-bin_end (const Bins *b,
-         size_t      k)
-{
-  if (b->columns)
-    return (size_t)fmin (ceil ((b->c0 + (double)k + 1 - b->dev_x_of_0) / b->dev_per_sample), (double)b->i1);
-  return bin_first (b, k + 1);
-}
-
-/* Left edge of bin k (k = n: the right edge of the last one). */
-static double
-bin_x (const Bins *b,
-       size_t      k)
-{
-  if (b->columns)
-    return b->x_of_0 + (b->c0 + (double)k - b->dev_x_of_0) * b->px_per_sample / b->dev_per_sample;
-  return b->x_of_0 + bin_first (b, k) * b->px_per_sample;
-}
-
-/* Largest finite value of v in bin k, NaN when there is none. */
-static float
-bin_max (const Bins  *b,
-         const float *v,
-         size_t       k)
-{
-  float m = NAN;
-
-  for (size_t i = bin_first (b, k); i < bin_end (b, k); i++)
-    if (isfinite (v[i]) && !(v[i] <= m))
-      m = v[i];
-  return m;
-}
-
-static float
-bin_mean (const Bins  *b,
-          const float *v,
-          size_t       k)
-{
-  double sum = 0;
-  size_t count = 0;
-
-  for (size_t i = bin_first (b, k); i < bin_end (b, k); i++)
-    if (isfinite (v[i]))
-      sum += v[i], count++;
-  return count ? (float)(sum / count) : NAN;
-}
-
-/* ---- raster output: a device column at a time ---- */
-
-/* Device y of user y + v × per_unit is *y_of_0 + v × *y_per_unit. */
+/* Append the path of a trace (see ecg_plot_draw_trace) to cr's path. */
 static void
-device_y_axis (cairo_t *cr,
-               double   y,
-               double   per_unit,
-               double  *y_of_0,
-               double  *y_per_unit)
+trace_path (cairo_t            *cr,
+            const float        *samples,
+            size_t              n,
+            double              fs,
+            double              t0,
+            double              t1,
+            double              x,
+            double              baseline,
+            const EcgPlotStyle *style)
 {
-  double x = 0, y1 = y + per_unit;
+  double unit = ecg_plot_scale_unit (&style->scale);
+  double px_per_s = style->scale.mm_per_s * unit;
+  double px_per_mv = style->scale.mm_per_mv * unit;
+  double px_per_sample, x_of_0, ds;
+  size_t i0, i1;
+  bool pen_down = false;
+  bool decimate;
+  TraceColumn col = { 0 };
 
-  *y_of_0 = y;
-  cairo_user_to_device (cr, &x, y_of_0);
-  x = 0;
-  cairo_user_to_device (cr, &x, &y1);
-  *y_per_unit = y1 - *y_of_0;
-}
+  if (!samples || !sample_range (n, fs, t0, t1, &i0, &i1))
+    return;
+  px_per_sample = px_per_s / fs;
+  x_of_0 = x - t0 * px_per_s;  /* where sample 0 would be */
+  ds = device_scale (cr);
+  decimate = px_per_sample * ds < 1.0 / 3.0;
 
-/* The device y extent [top[k], bottom[k]] in each column of b of the
- * polyline through v[i] + k_sigma × sigma[i] (sigma may be NULL) at device y
- * y_of_0 + value × y_per_unit; top[k] > bottom[k] where it does not pass.
- * NaN leaves a gap. Segments are cut at column edges, so each column holds
- * just its own part of a segment, as a path would light it. */
-static void
-polyline_extents (const Bins  *b,
-                  const float *v,
-                  const float *sigma,
-                  double       k_sigma,
-                  double       y_of_0,
-                  double       y_per_unit,
-                  float       *top,
-                  float       *bottom)
-{
-  double px = 0, py = 0;
-  long pc = -1;  /* column of the previous point; -1 after a gap */
-
-  for (size_t k = 0; k < b->n; k++)
-    top[k] = INFINITY, bottom[k] = -INFINITY;
-  for (size_t i = b->i0; i < b->i1; i++)
+  for (size_t i = i0; i < i1; i++)
     {
-      double y = y_of_0 + (sigma ? v[i] + k_sigma * sigma[i] : v[i]) * y_per_unit;
-      double x = b->dev_x_of_0 + i * b->dev_per_sample;
-      long c = (long)floor (x) - b->c0;
+      float v = samples[i];
 
-      if (!isfinite (y))
+      if (!isfinite (v))
         {
-          pc = -1;
+          trace_flush_column (cr, &col, &pen_down, samples, x_of_0, px_per_sample, baseline, px_per_mv);
+          pen_down = false;
           continue;
         }
-      c = c < 0 ? 0 : c >= (long)b->n ? (long)b->n - 1 : c;
-      top[c] = fminf (top[c], (float)y);
-      bottom[c] = fmaxf (bottom[c], (float)y);
-      for (long e = pc; pc >= 0 && e < c; e++)
+      if (!decimate)
         {
-          /* where the segment crosses the edge between columns e and e + 1 */
-          float ey = (float)(py + (y - py) * (b->c0 + e + 1 - px) / (x - px));
-
-          top[e] = fminf (top[e], ey), bottom[e] = fmaxf (bottom[e], ey);
-          top[e + 1] = fminf (top[e + 1], ey), bottom[e + 1] = fmaxf (bottom[e + 1], ey);
+          trace_point (cr, &pen_down, x_of_0 + i * px_per_sample, baseline - v * px_per_mv);
+          continue;
         }
-      px = x, py = y, pc = c;
-    }
-}
 
-/* Ink each column k of b from device y top[k] - pad to bottom[k] + pad (none
- * where top[k] > bottom[k]) in colour c: an 8-bit mask, covering partly
- * covered pixels by their fraction, painted in one cairo_mask. */
-static void
-paint_columns (cairo_t            *cr,
-               const Bins         *b,
-               const float        *top,
-               const float        *bottom,
-               double              pad,
-               const EcgPlotColor *c,
-               double              alpha)
-{
-  double cx0, cy0, cx1, cy1, lo = INFINITY, hi = -INFINITY;
-  cairo_surface_t *mask;
-  unsigned char *data;
-  long r0, r1;
-  int stride;
-
-  for (size_t k = 0; k < b->n; k++)
-    if (top[k] <= bottom[k])
-      lo = fmin (lo, top[k] - pad), hi = fmax (hi, bottom[k] + pad);
-  /* rows within the clip only, however far a sample strays */
-  cairo_clip_extents (cr, &cx0, &cy0, &cx1, &cy1);
-  cairo_user_to_device (cr, &cx0, &cy0);
-  cairo_user_to_device (cr, &cx1, &cy1);
-  if (!(lo < hi))
-    return;
-  r0 = (long)floor (fmax (lo, fmin (cy0, cy1)));
-  r1 = (long)ceil (fmin (hi, fmax (cy0, cy1)));
-  if (r1 <= r0)
-    return;
-  mask = cairo_image_surface_create (CAIRO_FORMAT_A8, (int)b->n, (int)(r1 - r0));
-  if (cairo_surface_status (mask) == CAIRO_STATUS_SUCCESS)
-    {
-      cairo_surface_flush (mask);
-      data = cairo_image_surface_get_data (mask);
-      stride = cairo_image_surface_get_stride (mask);
-      for (size_t k = 0; k < b->n; k++)
+      long c = (long)floor ((i - i0) * px_per_sample * ds);
+      if (col.used && c != col.column)
+        trace_flush_column (cr, &col, &pen_down, samples, x_of_0, px_per_sample, baseline, px_per_mv);
+      if (!col.used)
         {
-          double t = fmax (top[k] - pad, r0), u = fmin (bottom[k] + pad, r1);
-
-          for (long r = (long)floor (t); r < u; r++)
-            data[(r - r0) * stride + k] = (unsigned char)lround (255 * (fmin (u, r + 1) - fmax (t, r)));
+          col = (TraceColumn) { .column = c, .first = i, .last = i, .min = i, .max = i, .used = true };
+          continue;
         }
-      cairo_surface_mark_dirty (mask);
-      cairo_save (cr);
-      set_color (cr, c, alpha);
-      cairo_identity_matrix (cr);
-      cairo_mask_surface (cr, mask, b->c0, r0);
-      cairo_restore (cr);
+      col.last = i;
+      if (v < samples[col.min])
+        col.min = i;
+      if (v > samples[col.max])
+        col.max = i;
     }
-  cairo_surface_destroy (mask);
-}
-
-/* A polyline on a raster output: each column inked over the line's extent in
- * it and half the pen above and below, which lights the pixels a stroke of
- * every sample would (to antialiasing) for the cost of the columns, not of
- * the samples. A pen wider than a pixel also inks the columns either side of
- * a steep stretch, as a stroke would. */
-static void
-polyline_raster (cairo_t            *cr,
-                 const Bins         *b,
-                 const float        *samples,
-                 double              baseline,
-                 double              pen,
-                 const EcgPlotColor *c,
-                 const EcgPlotStyle *style)
-{
-  double px_per_mv = style->scale.mm_per_mv * ecg_plot_scale_unit (&style->scale);
-  double y_of_0, y_per_mv, dev_pen = pen * device_scale (cr);
-  long reach = lround ((dev_pen - 1) / 2);
-  float *ext = malloc (4 * b->n * sizeof *ext), *top, *bottom;
-
-  if (!ext)
-    return;
-  top = ext + 2 * b->n, bottom = ext + 3 * b->n;
-  device_y_axis (cr, baseline, -px_per_mv, &y_of_0, &y_per_mv);
-  polyline_extents (b, samples, NULL, 0, y_of_0, y_per_mv, ext, ext + b->n);
-  for (long k = 0; k < (long)b->n; k++)
-    {
-      top[k] = INFINITY, bottom[k] = -INFINITY;
-      for (long j = k - reach > 0 ? k - reach : 0; j <= k + reach && j < (long)b->n; j++)
-        top[k] = fminf (top[k], ext[j]), bottom[k] = fmaxf (bottom[k], ext[b->n + j]);
-    }
-  paint_columns (cr, b, top, bottom, dev_pen / 2, c, 1.0);
-  free (ext);
-}
-
-/* ---- traces ---- */
-
-/* A trace (see ecg_plot_draw_trace) with a pen of mm in colour c: by columns
- * on a raster output, else as a path through every sample. */
-static void
-draw_polyline (cairo_t            *cr,
-               const float        *samples,
-               size_t              n,
-               double              fs,
-               double              t0,
-               double              t1,
-               double              x,
-               double              baseline,
-               const EcgPlotStyle *style,
-               double              mm,
-               const EcgPlotColor *c)
-{
-  double px_per_mv = style->scale.mm_per_mv * ecg_plot_scale_unit (&style->scale);
-  bool pen_down = false;
-  Bins b;
-
-  if (!samples || !bins_init (&b, cr, n, fs, t0, t1, x, style))
-    return;
-  if (b.columns)
-    {
-      polyline_raster (cr, &b, samples, baseline, pen_width (style, mm), c, style);
-      return;
-    }
-  cairo_save (cr);
-  set_pen (cr, style, mm, c);
-  cairo_new_path (cr);
-  for (size_t i = b.i0; i < b.i1; i++)
-    {
-      double px = b.x_of_0 + i * b.px_per_sample, py = baseline - samples[i] * px_per_mv;
-
-      if (!isfinite (samples[i]))
-        pen_down = false;
-      else if (pen_down)
-        cairo_line_to (cr, px, py);
-      else
-        cairo_move_to (cr, px, py), pen_down = true;
-    }
-  cairo_stroke (cr);
-  cairo_restore (cr);
+  trace_flush_column (cr, &col, &pen_down, samples, x_of_0, px_per_sample, baseline, px_per_mv);
 }
 
 void
@@ -802,7 +455,12 @@ ecg_plot_draw_trace (cairo_t            *cr,
                      double              baseline,
                      const EcgPlotStyle *style)
 {
-  draw_polyline (cr, samples, n, fs, t0, t1, x, baseline, style, TRACE_MM, &style->colors.trace);
+  cairo_save (cr);
+  set_trace_pen (cr, style);
+  cairo_new_path (cr);
+  trace_path (cr, samples, n, fs, t0, t1, x, baseline, style);
+  cairo_stroke (cr);
+  cairo_restore (cr);
 }
 
 static double

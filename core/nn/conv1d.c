@@ -120,8 +120,7 @@ static inline __attribute__((always_inline)) void from_phases(float *restrict ro
         }
 }
 
-static void im2col(float *restrict col,     // (Cx*K, B*Lc), rows ld apart
-                   size_t ld,
+static void im2col(float *restrict col,     // (Cx*K, B*Lc)
                    float *restrict ph,      // (phases_size) work space
                    const float *restrict x, // (B, Cx, Lx) with strides g->xs
                    const Cols *g)
@@ -135,7 +134,7 @@ static void im2col(float *restrict col,     // (Cx*K, B*Lc), rows ld apart
             else
                 to_phases(ph, row, g->Lx, M, s, p);
             for (size_t k = 0; k < g->K; k++) {
-                float *dst = col + (c * g->K + k) * ld + b * Lc;
+                float *dst = col + ((c * g->K + k) * g->B + b) * Lc;
                 const float *src = ph + (k % s) * M + k / s;
                 for (size_t l = 0; l < Lc; l++)
                     dst[l] = src[l];
@@ -148,8 +147,7 @@ static void im2col(float *restrict col,     // (Cx*K, B*Lc), rows ld apart
 // stride, or the end of x past the last window) get v alone.
 static void col2im(float *restrict x,          // (B, Cx, Lx) with strides g->xs
                    float *restrict ph,         // (phases_size) work space
-                   const float *restrict col,  // (Cx*K, B*Lc), rows ld apart
-                   size_t ld,
+                   const float *restrict col,  // (Cx*K, B*Lc)
                    const float *restrict bias, // (Cx) or NULL
                    bool relu, const Cols *g)
 {
@@ -160,7 +158,7 @@ static void col2im(float *restrict x,          // (B, Cx, Lx) with strides g->xs
             // phase r: the rows k = r, r + s, ... shifted by q = k / s and summed
             memset(ph, 0, s * M * sizeof *ph);
             for (size_t k = 0; k < g->K; k++) {
-                const float *src = col + (c * g->K + k) * ld + b * Lc;
+                const float *src = col + ((c * g->K + k) * g->B + b) * Lc;
                 float *dst = ph + (k % s) * M + k / s;
                 for (size_t l = 0; l < Lc; l++)
                     dst[l] += src[l];
