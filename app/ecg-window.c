@@ -1041,26 +1041,39 @@ start_import (EcgWindow  *self,
   g_task_run_in_thread (task, import_thread);
 }
 
-static void
-import_chosen (EcgWindow *self,
-               GFile     *folder)
+char *
+ecg_window_import_ptbxl (EcgWindow  *self,
+                         const char *folder)
 {
-  g_autofree char *dir = folder ? g_file_get_path (folder) : NULL;
   g_autofree char *data_dir = g_build_filename (g_get_user_data_dir (), "ecglens", "datasets", NULL);
-  g_autofree char *name = NULL, *out_path = NULL;
+  g_autofree char *name = NULL;
+  char *out_path;
 
-  if (dir == NULL)
-    return;
+  g_return_val_if_fail (ECG_IS_WINDOW (self), NULL);
+
+  if (self->import_cancellable != NULL)
+    return NULL;
   if (g_mkdir_with_parents (data_dir, 0755) != 0)
     {
       g_autofree char *message = g_strdup_printf ("%s: cannot create the folder: %s", data_dir, g_strerror (errno));
 
       ecg_window_show_error (self, message);
-      return;
+      return NULL;
     }
-  name = g_path_get_basename (dir);
+  name = g_path_get_basename (folder);
   out_path = g_strdup_printf ("%s/%s-100hz.h5", data_dir, name);
-  start_import (self, dir, out_path);
+  start_import (self, folder, out_path);
+  return out_path;
+}
+
+static void
+import_chosen (EcgWindow *self,
+               GFile     *folder)
+{
+  g_autofree char *dir = folder ? g_file_get_path (folder) : NULL;
+
+  if (dir != NULL)
+    g_free (ecg_window_import_ptbxl (self, dir));
 }
 
 static void

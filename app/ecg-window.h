@@ -35,6 +35,12 @@ gboolean    ecg_window_load_model        (EcgWindow      *self,
                                           GError        **error);
 /* The kind of the model chosen (EcgModelKind), or -1 for none. */
 int         ecg_window_get_model_kind    (EcgWindow      *self);
+/* Import the PTB-XL folder at 100 Hz into the user's data folder
+ * (…/ecglens/datasets/<folder name>-100hz.h5) in the background, then open it.
+ * Returns the path it writes to (free it), or NULL when an import is running
+ * or the folder cannot be made (said in the banner). */
+char       *ecg_window_import_ptbxl      (EcgWindow      *self,
+                                          const char     *folder);
 /* Export the record view as shown to path (.png, .pdf or .svg). */
 gboolean    ecg_window_export            (EcgWindow      *self,
                                           const char     *path,

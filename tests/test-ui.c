@@ -1103,6 +1103,73 @@ test_two_lead_record_greys_out_the_models (void)
   CHECK (ecg_record_view_has_score (view));
 }
 
+/* Longest gap between main-loop wake-ups, in µs, while busy. */
+typedef struct
+{
+  gint64 last, worst;
+} Gaps;
+
+static gboolean
+note_gap (gpointer user_data)
+{
+  Gaps *gaps = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (gaps->last > 0)
+    gaps->worst = MAX (gaps->worst, now - gaps->last);
+  gaps->last = now;
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+test_import_ptbxl_in_the_background (void)
+{
+  const char *ptbxl = test_shared_path ("ptbxl/ptbxl_database.csv");
+  g_autofree char *folder = ptbxl ? g_path_get_dirname (ptbxl) : NULL;
+  g_autofree char *out = NULL, *again = NULL, *datasets = NULL;
+  g_autoptr(GDir) dir = NULL;
+  GtkWidget *task_bar = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (window), ECG_TYPE_WINDOW, "task_bar"));
+  Gaps gaps = { 0, 0 };
+  struct stat before, after;
+  guint gap_source;
+  int n_files = 0;
+
+  SKIP_IF (folder == NULL, "../shared/ptbxl not present");
+  /* the CAE scores the imported records in seconds */
+  CHECK (ecg_window_select_model (window, model_position (ECG_MODEL_CAE)));
+  out = ecg_window_import_ptbxl (window, folder);
+  CHECK (out != NULL && ecg_window_is_busy (window));
+  CHECK (gtk_revealer_get_reveal_child (GTK_REVEALER (task_bar)));
+  gap_source = g_timeout_add (1, note_gap, &gaps);
+  for (int i = 0; i < 600 && strstr (template_label_text ("subtitle"), "ptbxl-100hz.h5") == NULL; i++)
+    iterate (100);
+  printf ("#   imported into %s; longest main-loop gap while importing %.1f ms\n", out, gaps.worst / 1000.0);
+  gaps.worst = 0;
+  CHECK (wait_until_idle (120));
+  g_source_remove (gap_source);
+  printf ("#   longest main-loop gap while scoring the import with the CAE %.1f ms\n", gaps.worst / 1000.0);
+  CHECK_MSG (ecg_window_get_error (window) == NULL, "%s", ecg_window_get_error (window));
+  CHECK_MSG (strstr (template_label_text ("subtitle"), "ptbxl-100hz.h5") != NULL, "subtitle %s",
+             template_label_text ("subtitle"));
+  CHECK (ecg_record_view_get_record (record_view ()) != NULL && ecg_record_view_get_record (record_view ())->fs == 100);
+  SKIP_IF (out == NULL, "no import");
+
+  /* a second import cancelled at once leaves the first file as it was, and no temporary file */
+  CHECK (stat (out, &before) == 0);
+  again = ecg_window_import_ptbxl (window, folder);
+  CHECK (again != NULL && g_str_equal (again, out));
+  CHECK (gtk_widget_activate_action (GTK_WIDGET (window), "win.cancel-task", NULL));
+  CHECK (wait_until_idle (60));
+  CHECK (stat (out, &after) == 0 && after.st_size == before.st_size && after.st_mtime == before.st_mtime &&
+         after.st_ino == before.st_ino);
+  datasets = g_path_get_dirname (out);
+  dir = g_dir_open (datasets, 0, NULL);
+  while (dir != NULL && g_dir_read_name (dir) != NULL)
+    n_files++;
+  CHECK_MSG (n_files == 1, "%d files in the datasets folder", n_files);
+  CHECK (ecg_window_get_error (window) == NULL);
+}
+
 static void
 test_bad_file_is_reported_in_the_banner (void)
 {
@@ -1142,12 +1209,15 @@ test_bad_file_is_reported_in_the_banner (void)
 static void
 test_dark_style_is_legible (void)
 {
+  g_autofree char *demo = ecg_application_find_demo ();
   EcgRecordView *view = record_view ();
   EcgPlotStyle style;
   EcgPlotLayout layout;
   g_auto(Shot) shot = { 0 };
   int bright = 0, n = 0;
 
+  SKIP_IF (demo == NULL, "no demo dataset");
+  CHECK (ecg_window_open (window, demo, NULL));
   SKIP_IF (ecg_record_view_get_record (view) == NULL, "the demo did not open");
   g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
   wait_for_paint (GTK_WIDGET (window));
@@ -1259,6 +1329,7 @@ main (int   argc,
   RUN (test_slider_rethresholds_the_verdict_and_the_list);
   RUN (test_export_writes_the_view);
   RUN (test_two_lead_record_greys_out_the_models);
+  RUN (test_import_ptbxl_in_the_background);
   RUN (test_bad_file_is_reported_in_the_banner);
   RUN (test_dark_style_is_legible);
   RUN (test_application_opens_files_in_windows);
