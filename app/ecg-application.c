@@ -3,6 +3,7 @@
 #include "ecg-application.h"
 
 #include "ecg-window.h"
+#include "nn/gemm.h"
 
 struct _EcgApplication
 {
@@ -118,6 +119,9 @@ ecg_application_startup (GApplication *app)
   g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
 
   G_APPLICATION_CLASS (ecg_application_parent_class)->startup (app);
+  /* the app runs its models on its own threads (the window, the score job):
+   * OpenBLAS's own worker threads would only spin against them */
+  ecg_gemm_set_threads (1);
   /* plain GtkApplication (unlike libadwaita's) does not load style.css itself */
   gtk_css_provider_load_from_resource (css, "/org/ecglens/Ecglens/style.css");
   gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (css),

@@ -16,6 +16,7 @@
 #include <X11/keysym.h>
 
 #include "ecg-application.h"
+#include "ecg-blas-kernels.h"
 #include "ecg-core-error.h"
 #include "ecg-model-entry.h"
 #include "ecg-record-list.h"
@@ -1303,6 +1304,8 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* the kernels the app runs with (it re-executes itself the same way) */
+  ecg_blas_use_cpu_kernels (argv);
   /* this run's own data and cache folders: no user models, score caches written aside */
   g_setenv ("XDG_DATA_HOME", test_tmpdir (), TRUE);
   g_setenv ("XDG_CACHE_HOME", test_tmpdir (), TRUE);
