@@ -853,6 +853,8 @@ test_l_cycles_the_layouts (void)
       int red = 0;
 
       press_key (XK_l, FALSE);
+      for (int k = 0; k < 40 && ecg_record_view_get_layout (view) != order[i]; k++)
+        iterate (50);
       CHECK_MSG (ecg_record_view_get_layout (view) == order[i], "layout %d after %u presses of l",
                  ecg_record_view_get_layout (view), i + 1);
       CHECK (wait_for_paint (GTK_WIDGET (window)));
@@ -1172,6 +1174,55 @@ test_import_ptbxl_in_the_background (void)
 }
 
 static void
+test_shortcuts_window_lists_the_keys (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  GtkWindow *shortcuts = NULL;
+  unsigned found = 0;
+  static const char *const keys[] = { "j Page_Down", "k Page_Up", "l", "plus equal", "minus" };
+
+  /* the primary menu's Keyboard Shortcuts (Ctrl+? needs Shift on most layouts) */
+  CHECK (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
+  iterate (300);
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels) && shortcuts == NULL; i++)
+    {
+      g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (GTK_IS_SHORTCUTS_WINDOW (toplevel) && gtk_widget_get_visible (GTK_WIDGET (toplevel)))
+        shortcuts = toplevel;
+    }
+  CHECK_MSG (shortcuts != NULL, "no shortcuts window after Ctrl+?");
+  if (shortcuts == NULL)
+    return;
+  /* every key of the issue is listed, by its accelerator */
+  for (GtkWidget *w = GTK_WIDGET (shortcuts); w != NULL;)
+    {
+      if (GTK_IS_SHORTCUTS_SHORTCUT (w))
+        {
+          g_autofree char *accelerator = NULL;
+
+          g_object_get (w, "accelerator", &accelerator, NULL);
+          for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
+            if (g_strcmp0 (accelerator, keys[k]) == 0)
+              found |= 1u << k;
+        }
+      /* depth-first walk of the widget tree */
+      if (gtk_widget_get_first_child (w) != NULL)
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w != NULL && w != GTK_WIDGET (shortcuts) && gtk_widget_get_next_sibling (w) == NULL)
+            w = gtk_widget_get_parent (w);
+          w = w == NULL || w == GTK_WIDGET (shortcuts) ? NULL : gtk_widget_get_next_sibling (w);
+        }
+    }
+  CHECK_MSG (found == (1u << G_N_ELEMENTS (keys)) - 1, "navigation keys listed: mask %x", found);
+  g_free (capture (GTK_WIDGET (shortcuts), "ui-shortcuts.png").data);
+  gtk_window_close (shortcuts);
+  iterate (100);
+}
+
+static void
 test_bad_file_is_reported_in_the_banner (void)
 {
   g_autofree char *path = g_build_filename (test_tmpdir (), "not-a-dataset.h5", NULL);
@@ -1333,6 +1384,7 @@ main (int   argc,
   RUN (test_export_writes_the_view);
   RUN (test_two_lead_record_greys_out_the_models);
   RUN (test_import_ptbxl_in_the_background);
+  RUN (test_shortcuts_window_lists_the_keys);
   RUN (test_bad_file_is_reported_in_the_banner);
   RUN (test_dark_style_is_legible);
   RUN (test_application_opens_files_in_windows);
