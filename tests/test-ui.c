@@ -924,6 +924,8 @@ test_a_shows_the_temporal_attention (void)
       CHECK (shot.width >= 300 && coloured > shot.width * shot.height / 100);
       /* Escape closes it */
       press_key_into (shown, XK_Escape, FALSE);
+      for (int k = 0; k < 40 && attention_window () != NULL; k++)
+        iterate (50);
       CHECK (attention_window () == NULL);
       move_pointer_away ();
     }
