@@ -1,8 +1,9 @@
-/* ecg-record-item.c — one record of a dataset as a row of the record list.
+/* ecg-record-item.c — one row of the record list and the record it shows.
  *
+ * A row keeps its item while the list re-sorts: the item takes the record
+ * now at its position, and the cells bound to it follow its notifications.
  * Items copy the few bytes of metadata they show, so they stay valid after the
- * dataset they came from is closed, and are created without construct
- * properties: a list of 21,799 records makes 21,799 of them at once. */
+ * dataset they came from is closed. */
 #include "ecg-record-item.h"
 
 #include <math.h>
@@ -11,6 +12,7 @@ struct _EcgRecordItem
 {
   GObject parent_instance;
 
+  guint         position;
   gsize         index;
   EcgRecordMeta meta;
   double        score;
@@ -19,7 +21,6 @@ struct _EcgRecordItem
 enum {
   PROP_0,
   PROP_INDEX,
-  PROP_ECG_ID,
   PROP_SCORE,
   N_PROPS
 };
@@ -41,29 +42,8 @@ ecg_record_item_get_property (GObject    *object,
     case PROP_INDEX:
       g_value_set_uint64 (value, self->index);
       break;
-    case PROP_ECG_ID:
-      g_value_set_int (value, self->meta.ecg_id);
-      break;
     case PROP_SCORE:
       g_value_set_double (value, self->score);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-ecg_record_item_set_property (GObject      *object,
-                              guint         prop_id,
-                              const GValue *value,
-                              GParamSpec   *pspec)
-{
-  EcgRecordItem *self = ECG_RECORD_ITEM (object);
-
-  switch (prop_id)
-    {
-    case PROP_SCORE:
-      ecg_record_item_set_score (self, g_value_get_double (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -76,17 +56,13 @@ ecg_record_item_class_init (EcgRecordItemClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->get_property = ecg_record_item_get_property;
-  object_class->set_property = ecg_record_item_set_property;
 
   properties[PROP_INDEX] =
     g_param_spec_uint64 ("index", NULL, NULL, 0, G_MAXUINT64, 0,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  properties[PROP_ECG_ID] =
-    g_param_spec_int ("ecg-id", NULL, NULL, G_MININT32, G_MAXINT32, 0,
-                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_SCORE] =
     g_param_spec_double ("score", NULL, NULL, -G_MAXDOUBLE, G_MAXDOUBLE, 0.0,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -97,17 +73,47 @@ ecg_record_item_init (EcgRecordItem *self)
 }
 
 EcgRecordItem *
-ecg_record_item_new (gsize                index,
-                     const EcgRecordMeta *meta)
+ecg_record_item_new (guint                position,
+                     gsize                index,
+                     const EcgRecordMeta *meta,
+                     double               score)
 {
   EcgRecordItem *self;
 
   g_return_val_if_fail (meta != NULL, NULL);
 
   self = g_object_new (ECG_TYPE_RECORD_ITEM, NULL);
+  self->position = position;
   self->index = index;
   self->meta = *meta;
+  self->score = score;
   return self;
+}
+
+guint
+ecg_record_item_get_position (EcgRecordItem *self)
+{
+  g_return_val_if_fail (ECG_IS_RECORD_ITEM (self), 0);
+
+  return self->position;
+}
+
+void
+ecg_record_item_set_record (EcgRecordItem       *self,
+                            gsize                index,
+                            const EcgRecordMeta *meta,
+                            double               score)
+{
+  g_return_if_fail (ECG_IS_RECORD_ITEM (self));
+  g_return_if_fail (meta != NULL);
+
+  if (index != self->index)
+    {
+      self->index = index;
+      self->meta = *meta;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INDEX]);
+    }
+  ecg_record_item_set_score (self, score);
 }
 
 gsize

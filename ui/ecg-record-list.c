@@ -1,18 +1,18 @@
 /* ecg-record-list.c — the records of a dataset as a filterable, sortable table.
  *
- * One EcgRecordItem per record (a few dozen bytes each, made in one pass: for
- * 21,799 records that is milliseconds, and GTK's filter and sort models touch
- * every item anyway) in a GListStore, then a GtkFilterListModel, a
- * GtkSortListModel and a GtkSingleSelection. Cells read the item's metadata
- * once when bound; the live cells (score bar and verdict) follow the item's
- * "score" and the list's "threshold" and "score-scale" only while bound, so a
- * new τ redraws the visible rows, not 21,799. Scores arriving in batches set
- * the items of the batch, then re-filter and re-sort once. */
+ * A GtkColumnView over EcgRecordRows, which filters and sorts the dataset on
+ * plain arrays, makes items only for the rows shown and keeps the selection
+ * by record. A row keeps its cells when the rows re-sort: each cell follows
+ * its item's record ("index") and the live ones (score bar and verdict) its
+ * "score" and the list's "threshold" and "score-scale", so a new τ redraws
+ * the visible rows, not 21,799. Scores arriving in batches update the rows
+ * shown at once and re-order them at most every RESORT_INTERVAL_MS. */
 #include "ecg-record-list.h"
 
 #include <math.h>
 
 #include "ecg-record-item.h"
+#include "ecg-record-rows.h"
 
 struct _EcgRecordList
 {
@@ -27,27 +27,17 @@ struct _EcgRecordList
   GtkLabel        *status_label;
 
   /* Owned */
-  GListStore         *store;
-  GPtrArray          *items;       /* EcgRecordItem by dataset index */
-  GtkCustomFilter    *filter;
-  GtkFilterListModel *filtered;
-  GtkCustomSorter    *sorter;
-  GtkSortListModel   *sorted;
-  GtkSingleSelection *selection;
+  EcgRecordRows *rows;
 
   /* Borrowed: for text read on demand */
   EcgDataset *dataset;
 
-  /* Re-sorting and re-filtering for new scores, at most every RESORT_INTERVAL */
+  /* Re-ordering for new scores, at most every RESORT_INTERVAL_MS */
   guint resort_source;
 
-  double            threshold;
-  double            score_scale;
-  guint             superclass_filter;
-  int               fold_filter;
-  gboolean          flagged_only;
-  EcgRecordListSort sort;
-  gsize             selected_index;
+  /* Filters, sort and τ */
+  EcgRecordRowsQuery query;
+  double             score_scale;
 };
 
 enum {
@@ -66,9 +56,9 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (EcgRecordList, ecg_record_list, GTK_TYPE_WIDGET)
 
-/* A re-sort rebinds every visible row and lays the view out again (tens of ms
- * in GTK 4.8): scores arriving ten times a second move the rows once a second,
- * while the bound cells show each score as it comes. */
+/* Rows that move under the pointer are hard to read and to click: scores
+ * arriving ten times a second move the rows once a second, while the bound
+ * cells show each score as it comes. */
 #define RESORT_INTERVAL_MS 1000
 
 static gboolean
@@ -76,77 +66,30 @@ is_flagged (EcgRecordList *self,
             double         score)
 {
   /* NaN (unscored) compares false */
-  return score > self->threshold;
+  return score > self->query.threshold;
 }
 
-/* ---- filter, sort, status ---- */
-
-static gboolean
-filter_func (gpointer item,
-             gpointer user_data)
-{
-  EcgRecordList *self = user_data;
-  const EcgRecordMeta *meta = ecg_record_item_get_meta (item);
-
-  return (self->superclass_filter == 0 || (meta->superclass & self->superclass_filter) != 0) &&
-         (self->fold_filter == 0 || meta->strat_fold == self->fold_filter) &&
-         (!self->flagged_only || is_flagged (self, ecg_record_item_get_score (item)));
-}
-
-static int
-compare_values (double a,
-                double b)
-{
-  return (a > b) - (a < b);
-}
-
-static int
-sort_func (gconstpointer a,
-           gconstpointer b,
-           gpointer      user_data)
-{
-  EcgRecordList *self = user_data;
-  EcgRecordItem *item_a = (EcgRecordItem *) a;
-  EcgRecordItem *item_b = (EcgRecordItem *) b;
-  int order = 0;
-
-  if (self->sort == ECG_RECORD_LIST_SORT_SCORE)
-    {
-      double score_a = ecg_record_item_get_score (item_a);
-      double score_b = ecg_record_item_get_score (item_b);
-
-      if (isnan (score_a) != isnan (score_b))
-        order = isnan (score_a) ? 1 : -1;
-      else if (!isnan (score_a))
-        order = compare_values (score_b, score_a);
-    }
-  else
-    order = compare_values (ecg_record_item_get_meta (item_a)->ecg_id, ecg_record_item_get_meta (item_b)->ecg_id);
-  /* dataset order breaks ties, so the order is total and stable across re-sorts */
-  return order != 0 ? order
-                    : compare_values (ecg_record_item_get_index (item_a), ecg_record_item_get_index (item_b));
-}
+/* ---- status ---- */
 
 static void
 update_status (EcgRecordList *self)
 {
-  guint n = self->items->len;
-  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->sorted));
+  gsize n = ecg_record_rows_get_n_records (self->rows);
+  const double *scores = ecg_record_rows_get_scores (self->rows);
+  guint shown = ecg_record_rows_get_n_rows (self->rows);
   gsize scored = 0, flagged = 0;
   g_autoptr(GString) text = g_string_new (NULL);
 
-  for (guint i = 0; i < n; i++)
+  for (gsize i = 0; i < n; i++)
     {
-      double score = ecg_record_item_get_score (g_ptr_array_index (self->items, i));
-
-      scored += !isnan (score);
-      flagged += is_flagged (self, score);
+      scored += !isnan (scores[i]);
+      flagged += is_flagged (self, scores[i]);
     }
   if (shown < n)
     g_string_append_printf (text, "%u of ", shown);
-  g_string_append_printf (text, "%u record%s", n, n == 1 ? "" : "s");
+  g_string_append_printf (text, "%zu record%s", n, n == 1 ? "" : "s");
   if (scored > 0)
-    g_string_append_printf (text, " · %zu flagged at τ %.3g", flagged, self->threshold);
+    g_string_append_printf (text, " · %zu flagged at τ %.3g", flagged, self->query.threshold);
   if (scored > 0 && scored < n)
     g_string_append_printf (text, " · %zu scored", scored);
   gtk_label_set_text (self->status_label, text->str);
@@ -154,24 +97,15 @@ update_status (EcgRecordList *self)
 
 /* ---- selection ---- */
 
-static void
-selection_changed (EcgRecordList *self)
-{
-  EcgRecordItem *item = gtk_single_selection_get_selected_item (self->selection);
-  gsize index = item ? ecg_record_item_get_index (item) : ECG_RECORD_LIST_NO_INDEX;
-
-  if (index == self->selected_index)
-    return;
-  self->selected_index = index;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_INDEX]);
-}
-
 /* GtkColumnView has no scroll-to before GTK 4.12: its rows are a GtkListView
  * child, whose list.scroll-to-item action does it. */
 static void
 scroll_to (EcgRecordList *self,
            guint          position)
 {
+  /* a long list reaches the view in steps; a row it has yet to hear of is told now */
+  if (position >= g_list_model_get_n_items (G_LIST_MODEL (self->rows)))
+    ecg_record_rows_tell_all (self->rows);
   for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->column_view)); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     if (GTK_IS_LIST_VIEW (child))
@@ -182,9 +116,15 @@ static void
 select_position (EcgRecordList *self,
                  guint          position)
 {
-  gtk_single_selection_set_selected (self->selection, position);
-  if (position != GTK_INVALID_LIST_POSITION)
-    scroll_to (self, position);
+  gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->rows), position, TRUE);
+  scroll_to (self, position);
+}
+
+/* The rows keep the selection; the list only relays it. */
+static void
+selected_changed (EcgRecordList *self)
+{
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_INDEX]);
 }
 
 /* ---- cells ---- */
@@ -209,19 +149,25 @@ cell_item (GtkListItem *list_item)
   return ECG_RECORD_ITEM (gtk_list_item_get_item (list_item));
 }
 
-static GtkLabel *
-cell_label (GtkListItem *list_item)
+static GtkInscription *
+cell_text (GtkListItem *list_item)
 {
-  return GTK_LABEL (gtk_list_item_get_child (list_item));
+  return GTK_INSCRIPTION (gtk_list_item_get_child (list_item));
 }
 
+/* Text in a cell is a GtkInscription, chars wide: unlike a label's, its size
+ * does not follow its text, so a re-sort that gives every row new text (the
+ * 200 rows GtkListView keeps) redraws them without measuring them again. */
 static GtkWidget *
-new_label (float xalign)
+new_text (float xalign,
+          guint chars)
 {
-  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *text = gtk_inscription_new (NULL);
 
-  gtk_label_set_xalign (GTK_LABEL (label), xalign);
-  return label;
+  gtk_inscription_set_xalign (GTK_INSCRIPTION (text), xalign);
+  gtk_inscription_set_min_chars (GTK_INSCRIPTION (text), chars);
+  gtk_inscription_set_nat_chars (GTK_INSCRIPTION (text), chars);
+  return text;
 }
 
 static void
@@ -229,27 +175,24 @@ setup_number_cell (GtkSignalListItemFactory *factory,
                    GtkListItem              *list_item,
                    EcgRecordList            *self)
 {
-  GtkWidget *label = new_label (1.0);
+  /* "21837", "100 F" */
+  GtkWidget *text = new_text (1.0, 6);
 
-  gtk_widget_add_css_class (label, "numeric");
-  gtk_list_item_set_child (list_item, label);
+  gtk_widget_add_css_class (text, "numeric");
+  gtk_list_item_set_child (list_item, text);
 }
 
 static void
-bind_id_cell (GtkSignalListItemFactory *factory,
-              GtkListItem              *list_item,
-              EcgRecordList            *self)
+refresh_id_cell (GtkListItem *list_item)
 {
   char text[16];
 
   g_snprintf (text, sizeof text, "%d", ecg_record_item_get_meta (cell_item (list_item))->ecg_id);
-  gtk_label_set_text (cell_label (list_item), text);
+  gtk_inscription_set_text (cell_text (list_item), text);
 }
 
 static void
-bind_superclass_cell (GtkSignalListItemFactory *factory,
-                      GtkListItem              *list_item,
-                      EcgRecordList            *self)
+refresh_superclass_cell (GtkListItem *list_item)
 {
   guint mask = ecg_record_item_get_meta (cell_item (list_item))->superclass;
   g_autoptr(GString) text = g_string_new (NULL);
@@ -257,19 +200,19 @@ bind_superclass_cell (GtkSignalListItemFactory *factory,
   for (int k = 0; k < ECG_N_SUPERCLASSES; k++)
     if (mask & (1u << k))
       g_string_append_printf (text, "%s%s", text->len ? ", " : "", ecg_superclass_names[k]);
-  gtk_label_set_text (cell_label (list_item), text->len ? text->str : "—");
+  gtk_inscription_set_text (cell_text (list_item), text->len ? text->str : "—");
 }
 
 /* The record's SCP codes, read from the dataset only when asked for. */
 static gboolean
-superclass_tooltip (GtkWidget     *label,
+superclass_tooltip (GtkWidget     *text,
                     int            x,
                     int            y,
                     gboolean       keyboard,
                     GtkTooltip    *tooltip,
                     GtkListItem   *list_item)
 {
-  EcgRecordList *self = cell_list (label);
+  EcgRecordList *self = cell_list (text);
   EcgRecordItem *item = cell_item (list_item);
   char codes[512];
 
@@ -286,19 +229,18 @@ setup_superclass_cell (GtkSignalListItemFactory *factory,
                        GtkListItem              *list_item,
                        EcgRecordList            *self)
 {
-  GtkWidget *label = new_label (0.0);
+  /* "NORM", "MI, STTC" in full; the column takes the width left */
+  GtkWidget *text = new_text (0.0, 8);
 
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_widget_set_has_tooltip (label, TRUE);
-  cell_set_list (label, self);
-  g_signal_connect_object (label, "query-tooltip", G_CALLBACK (superclass_tooltip), list_item, 0);
-  gtk_list_item_set_child (list_item, label);
+  gtk_inscription_set_text_overflow (GTK_INSCRIPTION (text), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
+  gtk_widget_set_has_tooltip (text, TRUE);
+  cell_set_list (text, self);
+  g_signal_connect_object (text, "query-tooltip", G_CALLBACK (superclass_tooltip), list_item, 0);
+  gtk_list_item_set_child (list_item, text);
 }
 
 static void
-bind_age_sex_cell (GtkSignalListItemFactory *factory,
-                   GtkListItem              *list_item,
-                   EcgRecordList            *self)
+refresh_age_sex_cell (GtkListItem *list_item)
 {
   const EcgRecordMeta *meta = ecg_record_item_get_meta (cell_item (list_item));
   const char *sex = meta->sex == 0 ? "M" : meta->sex == 1 ? "F" : "?";
@@ -308,7 +250,7 @@ bind_age_sex_cell (GtkSignalListItemFactory *factory,
     g_snprintf (text, sizeof text, "— %s", sex);
   else
     g_snprintf (text, sizeof text, "%.0f %s", meta->age, sex);
-  gtk_label_set_text (cell_label (list_item), text);
+  gtk_inscription_set_text (cell_text (list_item), text);
 }
 
 /* Theme colours for the bar: the text colour, and whether it is light (dark style). */
@@ -382,9 +324,9 @@ draw_score_bar (GtkDrawingArea *area,
     }
   cairo_restore (cr);
 
-  if (isfinite (self->threshold) && self->threshold >= 0 && self->threshold <= self->score_scale)
+  if (isfinite (self->query.threshold) && self->query.threshold >= 0 && self->query.threshold <= self->score_scale)
     {
-      double x = round (width * self->threshold / self->score_scale) - 0.5;
+      double x = round (width * self->query.threshold / self->score_scale) - 0.5;
 
       cairo_set_source_rgba (cr, fg.red, fg.green, fg.blue, 0.8);
       cairo_set_line_width (cr, 1.0);
@@ -401,7 +343,8 @@ setup_score_cell (GtkSignalListItemFactory *factory,
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *bar = gtk_drawing_area_new ();
-  GtkWidget *label = new_label (1.0);
+  /* room for "10.000" so the bars line up */
+  GtkWidget *text = new_text (1.0, 6);
 
   gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (bar), 64);
   gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (bar), 12);
@@ -409,11 +352,9 @@ setup_score_cell (GtkSignalListItemFactory *factory,
   gtk_widget_set_hexpand (bar, TRUE);
   gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (bar), draw_score_bar, list_item, NULL);
   cell_set_list (bar, self);
-  gtk_widget_add_css_class (label, "numeric");
-  /* room for "10.000" so the bars line up */
-  gtk_label_set_width_chars (GTK_LABEL (label), 6);
+  gtk_widget_add_css_class (text, "numeric");
   gtk_box_append (GTK_BOX (box), bar);
-  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), text);
   gtk_list_item_set_child (list_item, box);
 }
 
@@ -429,7 +370,7 @@ refresh_score_cell (GtkListItem *list_item)
     g_strlcpy (text, "—", sizeof text);
   else
     g_snprintf (text, sizeof text, "%.3f", score);
-  gtk_label_set_text (GTK_LABEL (gtk_widget_get_next_sibling (bar)), text);
+  gtk_inscription_set_text (GTK_INSCRIPTION (gtk_widget_get_next_sibling (bar)), text);
   gtk_widget_queue_draw (bar);
 }
 
@@ -438,45 +379,79 @@ setup_verdict_cell (GtkSignalListItemFactory *factory,
                     GtkListItem              *list_item,
                     EcgRecordList            *self)
 {
-  GtkWidget *label = new_label (0.0);
+  /* "Flagged" */
+  GtkWidget *text = new_text (0.0, 7);
 
-  cell_set_list (label, self);
-  gtk_list_item_set_child (list_item, label);
+  cell_set_list (text, self);
+  gtk_list_item_set_child (list_item, text);
 }
 
 static void
 refresh_verdict_cell (GtkListItem *list_item)
 {
-  GtkWidget *label = gtk_list_item_get_child (list_item);
+  GtkWidget *text = gtk_list_item_get_child (list_item);
   double score = ecg_record_item_get_score (cell_item (list_item));
-  gboolean flagged = is_flagged (cell_list (label), score);
+  gboolean flagged = is_flagged (cell_list (text), score);
 
-  gtk_label_set_text (GTK_LABEL (label), isnan (score) ? "—" : flagged ? "Flagged" : "Normal");
+  gtk_inscription_set_text (GTK_INSCRIPTION (text), isnan (score) ? "—" : flagged ? "Flagged" : "Normal");
   if (flagged)
-    gtk_widget_add_css_class (label, "error");
+    gtk_widget_add_css_class (text, "error");
   else
-    gtk_widget_remove_css_class (label, "error");
+    gtk_widget_remove_css_class (text, "error");
   if (isnan (score))
-    gtk_widget_add_css_class (label, "dim-label");
+    gtk_widget_add_css_class (text, "dim-label");
   else
-    gtk_widget_remove_css_class (label, "dim-label");
+    gtk_widget_remove_css_class (text, "dim-label");
 }
 
 typedef void (*CellRefresh) (GtkListItem *list_item);
 
-/* A live cell follows its item's score and the list's threshold and scale
- * while it is bound. */
+/* A row shows another record after a re-order, with the same cells: a cell
+ * follows its item's record while it is bound. */
+static void
+bind_record_cell (GtkListItem *list_item,
+                  CellRefresh  refresh)
+{
+  g_signal_connect_object (cell_item (list_item), "notify::index", G_CALLBACK (refresh), list_item,
+                           G_CONNECT_SWAPPED);
+  refresh (list_item);
+}
+
+/* A live cell follows its item's score and the list's threshold and scale. */
 static void
 bind_live_cell (EcgRecordList *self,
                 GtkListItem   *list_item,
                 CellRefresh    refresh)
 {
-  EcgRecordItem *item = cell_item (list_item);
-
-  g_signal_connect_object (item, "notify::score", G_CALLBACK (refresh), list_item, G_CONNECT_SWAPPED);
+  g_signal_connect_object (cell_item (list_item), "notify::score", G_CALLBACK (refresh), list_item,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (self, "notify::threshold", G_CALLBACK (refresh), list_item, G_CONNECT_SWAPPED);
   g_signal_connect_object (self, "notify::score-scale", G_CALLBACK (refresh), list_item, G_CONNECT_SWAPPED);
   refresh (list_item);
+}
+
+static void
+bind_id_cell (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              EcgRecordList            *self)
+{
+  bind_record_cell (list_item, refresh_id_cell);
+}
+
+static void
+bind_superclass_cell (GtkSignalListItemFactory *factory,
+                      GtkListItem              *list_item,
+                      EcgRecordList            *self)
+{
+  bind_record_cell (list_item, refresh_superclass_cell);
+}
+
+static void
+bind_age_sex_cell (GtkSignalListItemFactory *factory,
+                   GtkListItem              *list_item,
+                   EcgRecordList            *self)
+{
+  bind_record_cell (list_item, refresh_age_sex_cell);
 }
 
 static void
@@ -496,9 +471,9 @@ bind_verdict_cell (GtkSignalListItemFactory *factory,
 }
 
 static void
-unbind_live_cell (GtkSignalListItemFactory *factory,
-                  GtkListItem              *list_item,
-                  EcgRecordList            *self)
+unbind_cell (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item,
+             EcgRecordList            *self)
 {
   g_signal_handlers_disconnect_by_data (cell_item (list_item), list_item);
   g_signal_handlers_disconnect_by_data (self, list_item);
@@ -536,11 +511,18 @@ sort_selected (EcgRecordList *self)
                                                                                        : ECG_RECORD_LIST_SORT_SCORE);
 }
 
+/* The filters or the sort changed: the rows follow at once, scrolled to the
+ * selected record, or else to the first rows. */
 static void
-refilter (EcgRecordList   *self,
-          GtkFilterChange  change)
+requery (EcgRecordList *self)
 {
-  gtk_filter_changed (GTK_FILTER (self->filter), change);
+  guint position;
+
+  g_clear_handle_id (&self->resort_source, g_source_remove);
+  ecg_record_rows_set_query (self->rows, &self->query);
+  position = ecg_record_rows_get_selected_position (self->rows);
+  if (ecg_record_rows_get_n_rows (self->rows) > 0)
+    scroll_to (self, position != GTK_INVALID_LIST_POSITION ? position : 0);
   update_status (self);
 }
 
@@ -557,25 +539,25 @@ ecg_record_list_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_THRESHOLD:
-      g_value_set_double (value, self->threshold);
+      g_value_set_double (value, self->query.threshold);
       break;
     case PROP_SCORE_SCALE:
       g_value_set_double (value, self->score_scale);
       break;
     case PROP_SUPERCLASS_FILTER:
-      g_value_set_uint (value, self->superclass_filter);
+      g_value_set_uint (value, self->query.superclass);
       break;
     case PROP_FOLD_FILTER:
-      g_value_set_int (value, self->fold_filter);
+      g_value_set_int (value, self->query.fold);
       break;
     case PROP_FLAGGED_ONLY:
-      g_value_set_boolean (value, self->flagged_only);
+      g_value_set_boolean (value, self->query.flagged_only);
       break;
     case PROP_SORT:
-      g_value_set_uint (value, self->sort);
+      g_value_set_uint (value, self->query.sort);
       break;
     case PROP_SELECTED_INDEX:
-      g_value_set_uint64 (value, self->selected_index);
+      g_value_set_uint64 (value, ecg_record_rows_get_selected (self->rows));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -625,13 +607,7 @@ ecg_record_list_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), ECG_TYPE_RECORD_LIST);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
-  g_clear_object (&self->selection);
-  g_clear_object (&self->sorted);
-  g_clear_object (&self->sorter);
-  g_clear_object (&self->filtered);
-  g_clear_object (&self->filter);
-  g_clear_object (&self->store);
-  g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_object (&self->rows);
   self->dataset = NULL;
   G_OBJECT_CLASS (ecg_record_list_parent_class)->dispose (object);
 }
@@ -686,7 +662,7 @@ ecg_record_list_class_init (EcgRecordListClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, bind_age_sex_cell);
   gtk_widget_class_bind_template_callback (widget_class, bind_score_cell);
   gtk_widget_class_bind_template_callback (widget_class, bind_verdict_cell);
-  gtk_widget_class_bind_template_callback (widget_class, unbind_live_cell);
+  gtk_widget_class_bind_template_callback (widget_class, unbind_cell);
   gtk_widget_class_bind_template_callback (widget_class, superclass_selected);
   gtk_widget_class_bind_template_callback (widget_class, fold_selected);
   gtk_widget_class_bind_template_callback (widget_class, flagged_toggled);
@@ -699,28 +675,15 @@ ecg_record_list_class_init (EcgRecordListClass *klass)
 static void
 ecg_record_list_init (EcgRecordList *self)
 {
-  self->threshold = G_MAXDOUBLE;
+  self->query.threshold = G_MAXDOUBLE;
   self->score_scale = 1.0;
-  self->selected_index = ECG_RECORD_LIST_NO_INDEX;
-  self->items = g_ptr_array_new_with_free_func (g_object_unref);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->store = g_list_store_new (ECG_TYPE_RECORD_ITEM);
-  self->filter = gtk_custom_filter_new (filter_func, self, NULL);
-  self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->store)),
-                                              g_object_ref (GTK_FILTER (self->filter)));
-  self->sorter = gtk_custom_sorter_new (sort_func, self, NULL);
-  self->sorted = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->filtered)),
-                                          g_object_ref (GTK_SORTER (self->sorter)));
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->sorted)));
-  /* a record hidden by a filter stays shown in the window: nothing is selected
-   * rather than some other record */
-  gtk_single_selection_set_autoselect (self->selection, FALSE);
-  gtk_single_selection_set_can_unselect (self->selection, TRUE);
-  g_signal_connect_object (self->selection, "notify::selected-item", G_CALLBACK (selection_changed), self,
-                           G_CONNECT_SWAPPED);
-  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+  self->rows = ecg_record_rows_new ();
+  ecg_record_rows_set_query (self->rows, &self->query);
+  g_signal_connect_object (self->rows, "notify::selected", G_CALLBACK (selected_changed), self, G_CONNECT_SWAPPED);
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->rows));
   update_status (self);
 }
 
@@ -736,41 +699,12 @@ void
 ecg_record_list_set_dataset (EcgRecordList *self,
                              EcgDataset    *dataset)
 {
-  gsize n = dataset ? ecg_dataset_count (dataset) : 0;
-  g_autoptr(GPtrArray) items = g_ptr_array_new_full (n, g_object_unref);
-
   g_return_if_fail (ECG_IS_RECORD_LIST (self));
 
+  g_clear_handle_id (&self->resort_source, g_source_remove);
   self->dataset = dataset;
-  for (gsize i = 0; i < n; i++)
-    g_ptr_array_add (items, ecg_record_item_new (i, ecg_dataset_meta (dataset, i)));
-  /* one items-changed for the whole dataset */
-  g_list_store_splice (self->store, 0, g_list_model_get_n_items (G_LIST_MODEL (self->store)), items->pdata,
-                       items->len);
-  g_ptr_array_unref (self->items);
-  self->items = g_steal_pointer (&items);
+  ecg_record_rows_set_dataset (self->rows, dataset);
   update_status (self);
-}
-
-static gboolean
-scrolled_to_top (EcgRecordList *self)
-{
-  GtkAdjustment *adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (self->column_view));
-
-  return adjustment == NULL || gtk_adjustment_get_value (adjustment) <= gtk_adjustment_get_lower (adjustment);
-}
-
-/* Change the order. The view keeps its top row in sight wherever it moves;
- * a view at the top stays at the top instead, with the new first rows. */
-static void
-reorder (EcgRecordList *self,
-         GtkSorterChange change)
-{
-  gboolean at_top = scrolled_to_top (self);
-
-  gtk_sorter_changed (GTK_SORTER (self->sorter), change);
-  if (at_top && g_list_model_get_n_items (G_LIST_MODEL (self->sorted)) > 0)
-    scroll_to (self, 0);
 }
 
 /* Filter and sort by the scores as they are now. */
@@ -778,10 +712,8 @@ static void
 apply_scores (EcgRecordList *self)
 {
   g_clear_handle_id (&self->resort_source, g_source_remove);
-  if (self->flagged_only)
-    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
-  if (self->sort == ECG_RECORD_LIST_SORT_SCORE)
-    reorder (self, GTK_SORTER_CHANGE_DIFFERENT);
+  ecg_record_rows_update (self->rows);
+  update_status (self);
 }
 
 static gboolean
@@ -810,9 +742,12 @@ scores_changed (EcgRecordList *self,
 {
   if (at_once)
     apply_scores (self);
-  else if (self->resort_source == 0 && (self->flagged_only || self->sort == ECG_RECORD_LIST_SORT_SCORE))
-    self->resort_source = g_timeout_add (RESORT_INTERVAL_MS, resort_timeout, self);
-  update_status (self);
+  else
+    {
+      if (self->resort_source == 0 && (self->query.flagged_only || self->query.sort == ECG_RECORD_LIST_SORT_SCORE))
+        self->resort_source = g_timeout_add (RESORT_INTERVAL_MS, resort_timeout, self);
+      update_status (self);
+    }
 }
 
 void
@@ -822,11 +757,11 @@ ecg_record_list_update_scores (EcgRecordList *self,
                                gsize          count)
 {
   g_return_if_fail (ECG_IS_RECORD_LIST (self));
-  g_return_if_fail (first <= self->items->len && count <= self->items->len - first);
+  g_return_if_fail (first <= ecg_record_rows_get_n_records (self->rows) &&
+                    count <= ecg_record_rows_get_n_records (self->rows) - first);
   g_return_if_fail (record_score != NULL || count == 0);
 
-  for (gsize i = 0; i < count; i++)
-    ecg_record_item_set_score (g_ptr_array_index (self->items, first + i), record_score[i]);
+  ecg_record_rows_set_scores (self->rows, first, record_score, count);
   scores_changed (self, FALSE);
 }
 
@@ -836,11 +771,10 @@ ecg_record_list_set_scores (EcgRecordList *self,
                             gsize          n)
 {
   g_return_if_fail (ECG_IS_RECORD_LIST (self));
-  g_return_if_fail (n == self->items->len);
+  g_return_if_fail (n == ecg_record_rows_get_n_records (self->rows));
   g_return_if_fail (record_score != NULL || n == 0);
 
-  for (gsize i = 0; i < n; i++)
-    ecg_record_item_set_score (g_ptr_array_index (self->items, i), record_score[i]);
+  ecg_record_rows_set_scores (self->rows, 0, record_score, n);
   scores_changed (self, TRUE);
 }
 
@@ -849,8 +783,7 @@ ecg_record_list_clear_scores (EcgRecordList *self)
 {
   g_return_if_fail (ECG_IS_RECORD_LIST (self));
 
-  for (guint i = 0; i < self->items->len; i++)
-    ecg_record_item_set_score (g_ptr_array_index (self->items, i), NAN);
+  ecg_record_rows_set_scores (self->rows, 0, NULL, ecg_record_rows_get_n_records (self->rows));
   scores_changed (self, TRUE);
 }
 
@@ -858,17 +791,14 @@ void
 ecg_record_list_set_threshold (EcgRecordList *self,
                                double         tau)
 {
-  double old;
-
   g_return_if_fail (ECG_IS_RECORD_LIST (self));
 
-  if (tau == self->threshold)
+  if (tau == self->query.threshold)
     return;
-  old = self->threshold;
-  self->threshold = tau;
+  self->query.threshold = tau;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_THRESHOLD]);
-  if (self->flagged_only)
-    refilter (self, tau > old ? GTK_FILTER_CHANGE_MORE_STRICT : GTK_FILTER_CHANGE_LESS_STRICT);
+  if (self->query.flagged_only)
+    requery (self);
   else
     update_status (self);
 }
@@ -878,7 +808,7 @@ ecg_record_list_get_threshold (EcgRecordList *self)
 {
   g_return_val_if_fail (ECG_IS_RECORD_LIST (self), 0.0);
 
-  return self->threshold;
+  return self->query.threshold;
 }
 
 void
@@ -904,13 +834,13 @@ ecg_record_list_set_superclass_filter (EcgRecordList *self,
   /* the bar offers one superclass at a time */
   g_return_if_fail (superclass == 0 || (superclass < (1u << ECG_N_SUPERCLASSES) && (superclass & (superclass - 1)) == 0));
 
-  if (superclass == self->superclass_filter)
+  if (superclass == self->query.superclass)
     return;
-  self->superclass_filter = superclass;
+  self->query.superclass = superclass;
   while (superclass >> position)
     position++;
   gtk_drop_down_set_selected (self->superclass_dropdown, position);
-  refilter (self, GTK_FILTER_CHANGE_DIFFERENT);
+  requery (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SUPERCLASS_FILTER]);
 }
 
@@ -921,11 +851,11 @@ ecg_record_list_set_fold_filter (EcgRecordList *self,
   g_return_if_fail (ECG_IS_RECORD_LIST (self));
   g_return_if_fail (fold >= 0 && fold <= 10);
 
-  if (fold == self->fold_filter)
+  if (fold == self->query.fold)
     return;
-  self->fold_filter = fold;
+  self->query.fold = fold;
   gtk_drop_down_set_selected (self->fold_dropdown, fold);
-  refilter (self, GTK_FILTER_CHANGE_DIFFERENT);
+  requery (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOLD_FILTER]);
 }
 
@@ -936,11 +866,11 @@ ecg_record_list_set_flagged_only (EcgRecordList *self,
   g_return_if_fail (ECG_IS_RECORD_LIST (self));
 
   flagged_only = !!flagged_only;
-  if (flagged_only == self->flagged_only)
+  if (flagged_only == self->query.flagged_only)
     return;
-  self->flagged_only = flagged_only;
+  self->query.flagged_only = flagged_only;
   gtk_toggle_button_set_active (self->flagged_button, flagged_only);
-  refilter (self, flagged_only ? GTK_FILTER_CHANGE_MORE_STRICT : GTK_FILTER_CHANGE_LESS_STRICT);
+  requery (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FLAGGED_ONLY]);
 }
 
@@ -951,11 +881,11 @@ ecg_record_list_set_sort (EcgRecordList     *self,
   g_return_if_fail (ECG_IS_RECORD_LIST (self));
   g_return_if_fail (sort == ECG_RECORD_LIST_SORT_SCORE || sort == ECG_RECORD_LIST_SORT_ID);
 
-  if (sort == self->sort)
+  if (sort == self->query.sort)
     return;
-  self->sort = sort;
+  self->query.sort = sort;
   gtk_drop_down_set_selected (self->sort_dropdown, sort == ECG_RECORD_LIST_SORT_ID ? 1 : 0);
-  reorder (self, GTK_SORTER_CHANGE_DIFFERENT);
+  requery (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SORT]);
 }
 
@@ -964,33 +894,20 @@ ecg_record_list_get_selected_index (EcgRecordList *self)
 {
   g_return_val_if_fail (ECG_IS_RECORD_LIST (self), ECG_RECORD_LIST_NO_INDEX);
 
-  return self->selected_index;
+  return ecg_record_rows_get_selected (self->rows);
 }
 
 gboolean
 ecg_record_list_select_index (EcgRecordList *self,
                               gsize          index)
 {
-  GListModel *model;
-  guint n;
-
   g_return_val_if_fail (ECG_IS_RECORD_LIST (self), FALSE);
   flush_scores (self);
 
-  model = G_LIST_MODEL (self->sorted);
-  n = g_list_model_get_n_items (model);
-  for (guint position = 0; position < n; position++)
-    {
-      g_autoptr(EcgRecordItem) item = g_list_model_get_item (model, position);
-
-      if (ecg_record_item_get_index (item) == index)
-        {
-          select_position (self, position);
-          return TRUE;
-        }
-    }
-  select_position (self, GTK_INVALID_LIST_POSITION);
-  return FALSE;
+  if (!ecg_record_rows_select_index (self->rows, index))
+    return FALSE;
+  scroll_to (self, ecg_record_rows_get_selected_position (self->rows));
+  return TRUE;
 }
 
 gboolean
@@ -1003,8 +920,8 @@ ecg_record_list_step (EcgRecordList *self,
   g_return_val_if_fail (ECG_IS_RECORD_LIST (self), FALSE);
   flush_scores (self);
 
-  n = g_list_model_get_n_items (G_LIST_MODEL (self->sorted));
-  position = gtk_single_selection_get_selected (self->selection);
+  n = ecg_record_rows_get_n_rows (self->rows);
+  position = ecg_record_rows_get_selected_position (self->rows);
   if (n == 0 || delta == 0)
     return FALSE;
   if (position == GTK_INVALID_LIST_POSITION)
@@ -1021,31 +938,27 @@ gboolean
 ecg_record_list_step_flagged (EcgRecordList *self,
                               int            delta)
 {
-  GListModel *model;
+  const double *scores;
   guint position;
   gint64 n, step, target;
 
   g_return_val_if_fail (ECG_IS_RECORD_LIST (self), FALSE);
   flush_scores (self);
 
-  model = G_LIST_MODEL (self->sorted);
-  n = g_list_model_get_n_items (model);
-  position = gtk_single_selection_get_selected (self->selection);
+  scores = ecg_record_rows_get_scores (self->rows);
+  n = ecg_record_rows_get_n_rows (self->rows);
+  position = ecg_record_rows_get_selected_position (self->rows);
   step = delta < 0 ? -1 : 1;
   if (position == GTK_INVALID_LIST_POSITION)
     target = delta > 0 ? 0 : n - 1;
   else
     target = (gint64) position + step;
   for (; target >= 0 && target < n; target += step)
-    {
-      g_autoptr(EcgRecordItem) item = g_list_model_get_item (model, (guint) target);
-
-      if (is_flagged (self, ecg_record_item_get_score (item)))
-        {
-          select_position (self, (guint) target);
-          return TRUE;
-        }
-    }
+    if (is_flagged (self, scores[ecg_record_rows_get_index (self->rows, (guint) target)]))
+      {
+        select_position (self, (guint) target);
+        return TRUE;
+      }
   return FALSE;
 }
 
@@ -1055,18 +968,15 @@ ecg_record_list_get_n_visible (EcgRecordList *self)
   g_return_val_if_fail (ECG_IS_RECORD_LIST (self), 0);
   flush_scores (self);
 
-  return g_list_model_get_n_items (G_LIST_MODEL (self->sorted));
+  return ecg_record_rows_get_n_rows (self->rows);
 }
 
 gsize
 ecg_record_list_get_visible_index (EcgRecordList *self,
                                    guint          position)
 {
-  g_autoptr(EcgRecordItem) item = NULL;
-
   g_return_val_if_fail (ECG_IS_RECORD_LIST (self), ECG_RECORD_LIST_NO_INDEX);
   flush_scores (self);
 
-  item = g_list_model_get_item (G_LIST_MODEL (self->sorted), position);
-  return item ? ecg_record_item_get_index (item) : ECG_RECORD_LIST_NO_INDEX;
+  return ecg_record_rows_get_index (self->rows, position);
 }
