@@ -150,8 +150,17 @@ line_width (cairo_t            *cr,
   return *device_px / ds;
 }
 
-/* Move coordinate v along axis (0 = x, 1 = y) to the centre of a device pixel
- * (odd widths) or onto a pixel edge (even widths), so grid lines are crisp. */
+/* The first device pixel of a line device_px wide at device coordinate p:
+ * centred on p's pixel (odd widths) or on the pixel edge nearest p (even). */
+static double
+snap_device (double p,
+             int    device_px)
+{
+  return (device_px % 2) ? floor (p) - (device_px - 1) / 2 : round (p) - device_px / 2;
+}
+
+/* Move coordinate v along axis (0 = x, 1 = y) to the middle of the device
+ * pixels of a line device_px wide (see snap_device), so grid lines are crisp. */
 static double
 snap (cairo_t            *cr,
       const EcgPlotStyle *style,
@@ -165,7 +174,7 @@ snap (cairo_t            *cr,
     return v;
   p[axis] = v;
   cairo_user_to_device (cr, &p[0], &p[1]);
-  p[axis] = (device_px % 2) ? floor (p[axis]) + 0.5 : round (p[axis]);
+  p[axis] = snap_device (p[axis], device_px) + device_px / 2.0;
   cairo_device_to_user (cr, &p[0], &p[1]);
   return p[axis];
 }
@@ -195,13 +204,20 @@ clip_rect (cairo_t            *cr,
   cairo_clip (cr);
 }
 
+/* Colour c at alpha as a pixel of cairo's ARGB32 (premultiplied) and RGB24 formats. */
+static uint32_t
+pixel_of (const EcgPlotColor *c,
+          double              alpha)
+{
+  return (uint32_t)(alpha * 255 + 0.5) << 24 | (uint32_t)(c->r * alpha * 255 + 0.5) << 16
+         | (uint32_t)(c->g * alpha * 255 + 0.5) << 8 | (uint32_t)(c->b * alpha * 255 + 0.5);
+}
+
 /* Lines of width w every step units from the rectangle's top-left corner, as
- * one path of rectangles to fill (snapped, they are whole device pixels, which
- * cairo fills far faster than it strokes lines); every `every`-th line is
- * skipped when skip is set (the major ones). */
+ * one path of rectangles to fill; every `every`-th line is skipped when skip
+ * is set (the major ones). For vector output, which keeps them as they are. */
 static void
 grid_lines (cairo_t            *cr,
-            const EcgPlotStyle *style,
             double              x,
             double              y,
             double              width,
@@ -209,18 +225,155 @@ grid_lines (cairo_t            *cr,
             double              step,
             int                 every,
             bool                skip,
-            double              w,
-            int                 device_px)
+            double              w)
 {
   int nx = (int)floor (width / step + 1e-6);
   int ny = (int)floor (height / step + 1e-6);
 
   for (int i = 0; i <= nx; i++)
     if (!(skip && i % every == 0))
-      cairo_rectangle (cr, snap (cr, style, 0, x + i * step, device_px) - w / 2, y, w, height);
+      cairo_rectangle (cr, x + i * step - w / 2, y, w, height);
   for (int j = 0; j <= ny; j++)
     if (!(skip && j % every == 0))
-      cairo_rectangle (cr, x, snap (cr, style, 1, y + j * step, device_px) - w / 2, width, w);
+      cairo_rectangle (cr, x, y + j * step - w / 2, width, w);
+}
+
+/* Grid lines along one axis of a raster output, in device pixels. */
+typedef struct {
+  long *first;  /* each line's first pixel */
+  int n;
+  int device_px;
+  const EcgPlotColor *color;
+} GridLines;
+
+/* The lines every step device pixels from p0 over length, every `every`-th
+ * one left out (every 0: none); false when out of memory. */
+static bool
+grid_lines_init (GridLines          *g,
+                 double              p0,
+                 double              length,
+                 double              step,
+                 int                 every,
+                 int                 device_px,
+                 const EcgPlotColor *color)
+{
+  int count = (int)floor (length / step + 1e-6) + 1;
+
+  *g = (GridLines) { .first = malloc (count * sizeof *g->first), .device_px = device_px, .color = color };
+  if (!g->first)
+    return false;
+  for (int i = 0; i < count; i++)
+    if (!(every && i % every == 0))
+      g->first[g->n++] = (long)snap_device (p0 + i * step, device_px);
+  return true;
+}
+
+/* A one-pixel-high image of a device row, width pixels from left: colour
+ * base crossed by the lines of each set in turn. */
+static cairo_surface_t *
+grid_row (long                left,
+          int                 width,
+          const EcgPlotColor *base,
+          const GridLines    *sets,
+          int                 n_sets)
+{
+  cairo_surface_t *row = cairo_image_surface_create (CAIRO_FORMAT_RGB24, width, 1);
+  uint32_t *px, color = pixel_of (base, 1.0);
+
+  if (cairo_surface_status (row) != CAIRO_STATUS_SUCCESS)
+    return row;
+  cairo_surface_flush (row);
+  px = (uint32_t *)cairo_image_surface_get_data (row);
+  for (int i = 0; i < width; i++)
+    px[i] = color;
+  for (int s = 0; s < n_sets; s++)
+    {
+      color = pixel_of (sets[s].color, 1.0);
+      for (int k = 0; k < sets[s].n; k++)
+        for (long i = sets[s].first[k] - left; i < sets[s].first[k] - left + sets[s].device_px; i++)
+          if (i >= 0 && i < width)
+            px[i] = color;
+    }
+  cairo_surface_mark_dirty (row);
+  return row;
+}
+
+/* Fill the device rows of lines, width pixels from left, with the current source. */
+static void
+fill_grid_rows (cairo_t         *cr,
+                const GridLines *lines,
+                long             left,
+                int              width)
+{
+  cairo_new_path (cr);
+  for (int k = 0; k < lines->n; k++)
+    cairo_rectangle (cr, left, lines->first[k], width, lines->device_px);
+  cairo_fill (cr);
+}
+
+/* Paint row repeated down the rows from device x left, over what is filled. */
+static void
+set_row_source (cairo_t         *cr,
+                cairo_surface_t *row,
+                long             left)
+{
+  cairo_set_source_surface (cr, row, left, 0);
+  cairo_pattern_set_extend (cairo_get_source (cr), CAIRO_EXTEND_REPEAT);
+}
+
+/* The grid of ecg_plot_draw_paper on a raster output, in device pixels (cr
+ * clipped to the paper). Every device row is paper crossed by the vertical
+ * lines, or a minor line crossed by the major vertical ones, or a major line:
+ * two one-pixel-high images repeated down the rows and a solid colour. Cairo
+ * composites a rectangle a row at a time, so this costs a few hundred rows,
+ * where full-height rectangles for the vertical lines cost one row per line
+ * and row (10-30 ms a page). */
+static void
+paper_raster (cairo_t            *cr,
+              double              x,
+              double              y,
+              double              width,
+              double              height,
+              const EcgPlotStyle *style,
+              bool                minor)
+{
+  const EcgPlotColors *c = &style->colors;
+  double unit = ecg_plot_scale_unit (&style->scale);
+  double x0 = x, y0 = y, x1 = x + width, y1 = y + height, ux = unit, uy = unit, zero = 0;
+  GridLines vertical[2] = { 0 }, horizontal[2] = { 0 };  /* minor, major */
+  int minor_px, major_px, w;
+  cairo_surface_t *row;
+  long left;
+
+  line_width (cr, style, GRID_MINOR_MM, &minor_px);
+  line_width (cr, style, GRID_MAJOR_MM, &major_px);
+  cairo_user_to_device (cr, &x0, &y0);
+  cairo_user_to_device (cr, &x1, &y1);
+  cairo_user_to_device_distance (cr, &ux, &zero);
+  cairo_user_to_device_distance (cr, &zero, &uy);
+  left = (long)floor (x0);
+  w = (int)(ceil (x1) - left);
+  if ((!minor || (grid_lines_init (&vertical[0], x0, x1 - x0, ux, 5, minor_px, &c->grid_minor)
+                  && grid_lines_init (&horizontal[0], y0, y1 - y0, uy, 5, minor_px, &c->grid_minor)))
+      && grid_lines_init (&vertical[1], x0, x1 - x0, 5 * ux, 0, major_px, &c->grid_major)
+      && grid_lines_init (&horizontal[1], y0, y1 - y0, 5 * uy, 0, major_px, &c->grid_major))
+    {
+      cairo_save (cr);
+      cairo_identity_matrix (cr);
+      row = grid_row (left, w, &c->paper, vertical, 2);
+      set_row_source (cr, row, left);
+      cairo_paint (cr);
+      cairo_surface_destroy (row);
+      row = grid_row (left, w, &c->grid_minor, &vertical[1], 1);
+      set_row_source (cr, row, left);
+      fill_grid_rows (cr, &horizontal[0], left, w);
+      cairo_surface_destroy (row);
+      set_color (cr, &c->grid_major, 1.0);
+      fill_grid_rows (cr, &horizontal[1], left, w);
+      cairo_restore (cr);
+    }
+  for (int i = 0; i < 2; i++)
+    free (vertical[i].first), free (horizontal[i].first);
 }
 
 void
@@ -232,33 +385,38 @@ ecg_plot_draw_paper (cairo_t            *cr,
                      const EcgPlotStyle *style)
 {
   double unit = ecg_plot_scale_unit (&style->scale);
-  int minor_px, major_px;
-  double minor_w, major_w;
+  /* minor lines closer than 2 device pixels would only tint the paper */
+  bool minor = unit * device_scale (cr) >= 2.0;
 
   cairo_save (cr);
   clip_rect (cr, style, x, y, width, height);
-  set_color (cr, &style->colors.paper, 1.0);
-  cairo_paint (cr);
-
-  cairo_set_antialias (cr, style->snap ? CAIRO_ANTIALIAS_NONE : CAIRO_ANTIALIAS_DEFAULT);
-  cairo_set_line_cap (cr, CAIRO_LINE_CAP_BUTT);
-  minor_w = line_width (cr, style, GRID_MINOR_MM, &minor_px);
-  major_w = line_width (cr, style, GRID_MAJOR_MM, &major_px);
-
-  /* Minor lines closer than 2 device pixels would only tint the paper. */
-  if (unit * device_scale (cr) >= 2.0)
+  if (style->snap)
+    paper_raster (cr, x, y, width, height, style, minor);
+  else
     {
+      set_color (cr, &style->colors.paper, 1.0);
+      cairo_paint (cr);
+      if (minor)
+        {
+          cairo_new_path (cr);
+          grid_lines (cr, x, y, width, height, unit, 5, true, GRID_MINOR_MM * unit);
+          set_color (cr, &style->colors.grid_minor, 1.0);
+          cairo_fill (cr);
+        }
       cairo_new_path (cr);
-      grid_lines (cr, style, x, y, width, height, unit, 5, true, minor_w, minor_px);
-      set_color (cr, &style->colors.grid_minor, 1.0);
+      grid_lines (cr, x, y, width, height, 5.0 * unit, 1, false, GRID_MAJOR_MM * unit);
+      set_color (cr, &style->colors.grid_major, 1.0);
       cairo_fill (cr);
     }
-
-  cairo_new_path (cr);
-  grid_lines (cr, style, x, y, width, height, 5.0 * unit, 1, false, major_w, major_px);
-  set_color (cr, &style->colors.grid_major, 1.0);
-  cairo_fill (cr);
   cairo_restore (cr);
+}
+
+/* Width of a pen of mm millimetres: at least MIN_TRACE_UNITS. */
+static double
+pen_width (const EcgPlotStyle *style,
+           double              mm)
+{
+  return fmax (mm * ecg_plot_scale_unit (&style->scale), MIN_TRACE_UNITS);
 }
 
 /* A round-joined pen of mm millimetres (at least MIN_TRACE_UNITS) in colour c. */
@@ -268,9 +426,7 @@ set_pen (cairo_t            *cr,
          double              mm,
          const EcgPlotColor *c)
 {
-  double unit = ecg_plot_scale_unit (&style->scale);
-
-  cairo_set_line_width (cr, fmax (mm * unit, MIN_TRACE_UNITS));
+  cairo_set_line_width (cr, pen_width (style, mm));
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
   set_color (cr, c, 1.0);
@@ -308,58 +464,6 @@ ecg_plot_draw_calibration (cairo_t            *cr,
   cairo_restore (cr);
 }
 
-/* The samples of one device-pixel column, kept in sample order. */
-typedef struct {
-  long column;
-  size_t first, last, min, max;
-  bool used;
-} TraceColumn;
-
-static void
-trace_point (cairo_t *cr,
-             bool    *pen_down,
-             double   px,
-             double   py)
-{
-  if (*pen_down)
-    cairo_line_to (cr, px, py);
-  else
-    cairo_move_to (cr, px, py);
-  *pen_down = true;
-}
-
-static void
-trace_flush_column (cairo_t           *cr,
-                    TraceColumn       *col,
-                    bool              *pen_down,
-                    const float       *samples,
-                    double             x_of_0,
-                    double             px_per_sample,
-                    double             baseline,
-                    double             px_per_mv)
-{
-  size_t order[4];
-  size_t lo, hi;
-
-  if (!col->used)
-    return;
-  lo = col->min < col->max ? col->min : col->max;
-  hi = col->min < col->max ? col->max : col->min;
-  order[0] = col->first;
-  order[1] = lo;
-  order[2] = hi;
-  order[3] = col->last;
-  for (int k = 0; k < 4; k++)
-    {
-      size_t i = order[k];
-
-      if (k > 0 && i == order[k - 1])
-        continue;
-      trace_point (cr, pen_down, x_of_0 + i * px_per_sample, baseline - samples[i] * px_per_mv);
-    }
-  col->used = false;
-}
-
 /* The samples [*i0, *i1) of a record of n at fs that fall within [t0, t1];
  * false when there are none. */
 static bool
@@ -383,65 +487,390 @@ sample_range (size_t  n,
   return true;
 }
 
-/* Append the path of a trace (see ecg_plot_draw_trace) to cr's path. */
-static void
-trace_path (cairo_t            *cr,
-            const float        *samples,
-            size_t              n,
-            double              fs,
-            double              t0,
-            double              t1,
-            double              x,
-            double              baseline,
-            const EcgPlotStyle *style)
+/* ---- samples in bins ---- */
+
+/* floor () and ceil () to a long, inline: they run for every column */
+static inline long
+floor_long (double v)
 {
-  double unit = ecg_plot_scale_unit (&style->scale);
-  double px_per_s = style->scale.mm_per_s * unit;
-  double px_per_mv = style->scale.mm_per_mv * unit;
-  double px_per_sample, x_of_0, ds;
-  size_t i0, i1;
-  bool pen_down = false;
-  bool decimate;
-  TraceColumn col = { 0 };
+  long i = (long)v;
 
-  if (!samples || !sample_range (n, fs, t0, t1, &i0, &i1))
-    return;
-  px_per_sample = px_per_s / fs;
-  x_of_0 = x - t0 * px_per_s;  /* where sample 0 would be */
-  ds = device_scale (cr);
-  decimate = px_per_sample * ds < 1.0 / 3.0;
+  return i > v ? i - 1 : i;
+}
 
-  for (size_t i = i0; i < i1; i++)
+static inline long
+ceil_long (double v)
+{
+  return -floor_long (-v);
+}
+
+/* The samples of a span grouped into bins, so that traces and overlays cost
+ * the same at any sample rate. On a raster output (style->snap) bin k is the
+ * device pixel column c0 + k, holding the samples whose interval up to the
+ * next sample overlaps it (the last one before the column included, as its
+ * value holds into it); the CTM only scales and translates there. On a
+ * vector output bins are runs of consecutive samples, at most one per device
+ * unit, or single samples. */
+typedef struct {
+  size_t i0, i1, n;        /* samples [i0, i1) in n bins */
+  double x_of_0;           /* x where sample 0 would be */
+  double px_per_sample;
+  bool columns;            /* bins are device columns */
+  long c0;                 /* the first column */
+  double dev_x_of_0;       /* device x where sample 0 would be */
+  double dev_per_sample;
+  double samples_per_dev;  /* 1 / dev_per_sample: a product is cheaper per bin */
+} Bins;
+
+/* The samples of [t0, t1] drawn from x on (see ecg_plot_draw_trace). */
+static bool
+bins_init (Bins               *b,
+           cairo_t            *cr,
+           size_t              n,
+           double              fs,
+           double              t0,
+           double              t1,
+           double              x,
+           const EcgPlotStyle *style)
+{
+  double px_per_s = style->scale.mm_per_s * ecg_plot_scale_unit (&style->scale);
+  double y = 0, columns;
+
+  if (!sample_range (n, fs, t0, t1, &b->i0, &b->i1))
+    return false;
+  b->px_per_sample = px_per_s / fs;
+  b->x_of_0 = x - t0 * px_per_s;
+  b->dev_x_of_0 = b->x_of_0;
+  cairo_user_to_device (cr, &b->dev_x_of_0, &y);
+  b->dev_per_sample = b->px_per_sample * device_scale (cr);
+  b->samples_per_dev = 1 / b->dev_per_sample;
+  b->columns = style->snap;
+  if (b->columns)
     {
-      float v = samples[i];
+      b->c0 = (long)floor (b->dev_x_of_0 + b->i0 * b->dev_per_sample);
+      b->n = (size_t)((long)floor (b->dev_x_of_0 + (b->i1 - 1) * b->dev_per_sample) - b->c0 + 1);
+      return true;
+    }
+  columns = ceil ((b->i1 - b->i0) * b->dev_per_sample);
+  b->n = columns < (double)(b->i1 - b->i0) ? (size_t)fmax (columns, 1) : b->i1 - b->i0;
+  return true;
+}
 
-      if (!isfinite (v))
+/* The samples [bin_first, bin_end) of bin k. */
+static size_t
+bin_first (const Bins *b,
+           size_t      k)
+{
+  long i;
+
+  if (!b->columns)
+    return b->i0 + k * (b->i1 - b->i0) / b->n;
+  i = floor_long ((b->c0 + (double)k - b->dev_x_of_0) * b->samples_per_dev);
+  return i > (long)b->i0 ? (size_t)i : b->i0;
+}
+
+static size_t
+bin_end (const Bins *b,
+         size_t      k)
+{
+  long i;
+
+  if (!b->columns)
+    return bin_first (b, k + 1);
+  i = ceil_long ((b->c0 + (double)k + 1 - b->dev_x_of_0) * b->samples_per_dev);
+  return i < (long)b->i1 ? (size_t)i : b->i1;
+}
+
+/* Left edge of bin k (k = n: the right edge of the last one). */
+static double
+bin_x (const Bins *b,
+       size_t      k)
+{
+  if (b->columns)
+    return b->x_of_0 + (b->c0 + (double)k - b->dev_x_of_0) * b->samples_per_dev * b->px_per_sample;
+  return b->x_of_0 + bin_first (b, k) * b->px_per_sample;
+}
+
+/* Largest finite value of v in bin k, NaN when there is none. */
+static float
+bin_max (const Bins  *b,
+         const float *v,
+         size_t       k)
+{
+  float m = -INFINITY;
+
+  for (size_t i = bin_first (b, k), end = bin_end (b, k); i < end; i++)
+    m = isfinite (v[i]) && v[i] > m ? v[i] : m;
+  return m > -INFINITY ? m : NAN;
+}
+
+static float
+bin_mean (const Bins  *b,
+          const float *v,
+          size_t       k)
+{
+  double sum = 0;
+  size_t count = 0;
+
+  for (size_t i = bin_first (b, k), end = bin_end (b, k); i < end; i++)
+    if (isfinite (v[i]))
+      sum += v[i], count++;
+  return count ? (float)(sum / count) : NAN;
+}
+
+/* ---- raster output: a device column at a time ---- */
+
+/* Device y of user y + v × per_unit is *y_of_0 + v × *y_per_unit. */
+static void
+device_y_axis (cairo_t *cr,
+               double   y,
+               double   per_unit,
+               double  *y_of_0,
+               double  *y_per_unit)
+{
+  double x = 0, y1 = y + per_unit;
+
+  *y_of_0 = y;
+  cairo_user_to_device (cr, &x, y_of_0);
+  x = 0;
+  cairo_user_to_device (cr, &x, &y1);
+  *y_per_unit = y1 - *y_of_0;
+}
+
+/* A polyline through the values v at device y y_of_0 + value × y_per_unit. */
+typedef struct {
+  const float *v;
+  float y_of_0, y_per_unit;
+} Curve;
+
+static inline float
+curve_y (const Curve *c,
+         long         i)
+{
+  return c->y_of_0 + c->v[i] * c->y_per_unit;
+}
+
+/* The curve's device y at p (in samples) on its segment from sample i - 1 to
+ * i; NaN where that segment is not drawn (outside b, or a NaN at either end). */
+static inline float
+segment_y (const Bins  *b,
+           const Curve *c,
+           long         i,
+           double       p)
+{
+  float y0, y1;
+
+  if (i <= (long)b->i0 || i >= (long)b->i1)
+    return NAN;
+  y0 = curve_y (c, i - 1), y1 = curve_y (c, i);
+  return y0 + (y1 - y0) * (float)(p - (i - 1));
+}
+
+/* The device y extent [top[k], bottom[k]] of curve c in each column of b;
+ * top[k] > bottom[k] where it does not pass (NaN leaves a gap). A column
+ * holds its own samples and the points where the segments into and out of it
+ * cross its edges, so it holds just its part of each segment, as a stroke
+ * would light it, at any sample density. This runs for every sample of every
+ * trace: the loop over a column's samples has no branch (a NaN fails both
+ * comparisons). */
+static void
+polyline_extents (const Bins  *b,
+                  const Curve *c,
+                  float       *top,
+                  float       *bottom)
+{
+  /* column k's left edge is at (k - x_of_0) × inv_dx in samples */
+  const double x_of_0 = b->dev_x_of_0 - b->c0, inv_dx = b->samples_per_dev;
+  long s = (long)b->i0;  /* the first sample right of column k's left edge */
+
+  for (long k = 0; k < (long)b->n; k++)
+    {
+      double left = (k - x_of_0) * inv_dx, right = left + inv_dx;
+      long e = ceil_long (right);  /* ... and of its right edge */
+      float t = INFINITY, u = -INFINITY, crossing[2];
+
+      e = e < s ? s : e > (long)b->i1 ? (long)b->i1 : e;
+      crossing[0] = segment_y (b, c, s, left);
+      crossing[1] = segment_y (b, c, e, right);
+      for (int j = 0; j < 2; j++)
         {
-          trace_flush_column (cr, &col, &pen_down, samples, x_of_0, px_per_sample, baseline, px_per_mv);
+          t = crossing[j] < t ? crossing[j] : t;
+          u = crossing[j] > u ? crossing[j] : u;
+        }
+      for (long i = s; i < e; i++)
+        {
+          float y = curve_y (c, i);
+
+          t = y < t ? y : t;
+          u = y > u ? y : u;
+        }
+      top[k] = t, bottom[k] = u;
+      s = e;
+    }
+}
+
+/* What paint_columns inks in each column k of its bins: the device rows from
+ * top[k] to bottom[k] (none where top[k] > bottom[k]) in color at alpha. */
+typedef struct {
+  const float *top, *bottom;
+  const EcgPlotColor *color;
+  double alpha;
+} Ink;
+
+/* Ink the columns of b with each ink in turn: an 8-bit mask of the rows it
+ * reaches (within the clip), a partly covered pixel taking its fraction,
+ * painted in one cairo_mask. Cairo composites a mask at a few cycles a pixel,
+ * where it fills the same columns as rectangles or strokes at hundreds. */
+static void
+paint_columns (cairo_t    *cr,
+               const Bins *b,
+               const Ink  *inks,
+               int         n_inks)
+{
+  double cx0, cy0, cx1, cy1;
+
+  /* rows within the clip only, however far a sample strays */
+  cairo_clip_extents (cr, &cx0, &cy0, &cx1, &cy1);
+  cairo_user_to_device (cr, &cx0, &cy0);
+  cairo_user_to_device (cr, &cx1, &cy1);
+  for (const Ink *ink = inks; ink < inks + n_inks; ink++)
+    {
+      double lo = INFINITY, hi = -INFINITY;
+      cairo_surface_t *mask;
+      unsigned char *data;
+      long r0, rows, stride;
+
+      for (size_t k = 0; k < b->n; k++)
+        if (ink->top[k] <= ink->bottom[k])
+          {
+            lo = ink->top[k] < lo ? ink->top[k] : lo;
+            hi = ink->bottom[k] > hi ? ink->bottom[k] : hi;
+          }
+      if (!(lo < hi))
+        continue;
+      r0 = (long)floor (fmax (lo, fmin (cy0, cy1)));
+      rows = (long)ceil (fmin (hi, fmax (cy0, cy1))) - r0;
+      if (rows <= 0)
+        continue;
+      mask = cairo_image_surface_create (CAIRO_FORMAT_A8, (int)b->n, (int)rows);
+      if (cairo_surface_status (mask) != CAIRO_STATUS_SUCCESS)
+        {
+          cairo_surface_destroy (mask);
+          continue;
+        }
+      cairo_surface_flush (mask);
+      data = cairo_image_surface_get_data (mask);
+      stride = cairo_image_surface_get_stride (mask);
+      for (size_t k = 0; k < b->n; k++)
+        {
+          double t = ink->top[k] - r0, u = ink->bottom[k] - r0;
+
+          if (!(t <= u) || u <= 0 || t >= rows)
+            continue;
+          t = t > 0 ? t : 0, u = u < rows ? u : rows;
+          for (long r = floor_long (t); r < u; r++)
+            data[r * stride + k] = (unsigned char)(255 * ((u < r + 1 ? u : r + 1) - (t > r ? t : r)) + 0.5);
+        }
+      cairo_surface_mark_dirty (mask);
+      cairo_save (cr);
+      set_color (cr, ink->color, ink->alpha);
+      cairo_identity_matrix (cr);
+      cairo_mask_surface (cr, mask, b->c0, r0);
+      cairo_restore (cr);
+      cairo_surface_destroy (mask);
+    }
+}
+
+/* The device rows a trace drawn with a pen pen units wide inks in each column
+ * of b on a raster output: its extent there and half the pen above and below,
+ * the pixels a stroke through every sample lights, at a cost that follows the
+ * columns, not the samples. A steep stretch inks as many columns as the pen
+ * is wide (to the nearest pixel), as a stroke would. False when out of memory. */
+static bool
+trace_columns (cairo_t            *cr,
+               const Bins         *b,
+               const float        *samples,
+               double              baseline,
+               double              pen,
+               const EcgPlotStyle *style,
+               float              *top,
+               float              *bottom)
+{
+  double px_per_mv = style->scale.mm_per_mv * ecg_plot_scale_unit (&style->scale);
+  double y_of_0, y_per_mv, dev_pen = pen * device_scale (cr);
+  long w = dev_pen > 1.5 ? lround (dev_pen) : 1;  /* columns a steep stretch inks */
+  float *ext = malloc (2 * b->n * sizeof *ext);
+
+  if (!ext)
+    return false;
+  device_y_axis (cr, baseline, -px_per_mv, &y_of_0, &y_per_mv);
+  polyline_extents (b, &(Curve) { samples, y_of_0, y_per_mv }, ext, ext + b->n);
+  for (long k = 0; k < (long)b->n; k++)
+    {
+      top[k] = INFINITY, bottom[k] = -INFINITY;
+      for (long j = k - (w - 1) / 2 > 0 ? k - (w - 1) / 2 : 0; j <= k + w / 2 && j < (long)b->n; j++)
+        {
+          top[k] = ext[j] < top[k] ? ext[j] : top[k];
+          bottom[k] = ext[b->n + j] > bottom[k] ? ext[b->n + j] : bottom[k];
+        }
+      top[k] -= dev_pen / 2, bottom[k] += dev_pen / 2;
+    }
+  free (ext);
+  return true;
+}
+
+/* ---- traces ---- */
+
+/* A trace (see ecg_plot_draw_trace) with a pen of mm in colour c: by columns
+ * on a raster output, else as a path through every sample. */
+static void
+draw_polyline (cairo_t            *cr,
+               const float        *samples,
+               size_t              n,
+               double              fs,
+               double              t0,
+               double              t1,
+               double              x,
+               double              baseline,
+               const EcgPlotStyle *style,
+               double              mm,
+               const EcgPlotColor *c)
+{
+  double px_per_mv = style->scale.mm_per_mv * ecg_plot_scale_unit (&style->scale);
+  bool pen_down = false;
+  float *cols;
+  Bins b;
+
+  if (!samples || !bins_init (&b, cr, n, fs, t0, t1, x, style))
+    return;
+  if (b.columns)
+    {
+      if ((cols = malloc (2 * b.n * sizeof *cols))
+          && trace_columns (cr, &b, samples, baseline, pen_width (style, mm), style, cols, cols + b.n))
+        paint_columns (cr, &b, &(Ink) { cols, cols + b.n, c, 1.0 }, 1);
+      free (cols);
+      return;
+    }
+  cairo_save (cr);
+  set_pen (cr, style, mm, c);
+  cairo_new_path (cr);
+  for (size_t i = b.i0; i < b.i1; i++)
+    {
+      double px = b.x_of_0 + i * b.px_per_sample, py = baseline - samples[i] * px_per_mv;
+
+      if (!isfinite (samples[i]))
+        {
           pen_down = false;
           continue;
         }
-      if (!decimate)
-        {
-          trace_point (cr, &pen_down, x_of_0 + i * px_per_sample, baseline - v * px_per_mv);
-          continue;
-        }
-
-      long c = (long)floor ((i - i0) * px_per_sample * ds);
-      if (col.used && c != col.column)
-        trace_flush_column (cr, &col, &pen_down, samples, x_of_0, px_per_sample, baseline, px_per_mv);
-      if (!col.used)
-        {
-          col = (TraceColumn) { .column = c, .first = i, .last = i, .min = i, .max = i, .used = true };
-          continue;
-        }
-      col.last = i;
-      if (v < samples[col.min])
-        col.min = i;
-      if (v > samples[col.max])
-        col.max = i;
+      if (pen_down)
+        cairo_line_to (cr, px, py);
+      else
+        cairo_move_to (cr, px, py);
+      pen_down = true;
     }
-  trace_flush_column (cr, &col, &pen_down, samples, x_of_0, px_per_sample, baseline, px_per_mv);
+  cairo_stroke (cr);
+  cairo_restore (cr);
 }
 
 void
@@ -455,12 +884,7 @@ ecg_plot_draw_trace (cairo_t            *cr,
                      double              baseline,
                      const EcgPlotStyle *style)
 {
-  cairo_save (cr);
-  set_trace_pen (cr, style);
-  cairo_new_path (cr);
-  trace_path (cr, samples, n, fs, t0, t1, x, baseline, style);
-  cairo_stroke (cr);
-  cairo_restore (cr);
+  draw_polyline (cr, samples, n, fs, t0, t1, x, baseline, style, TRACE_MM, &style->colors.trace);
 }
 
 static double
@@ -685,78 +1109,8 @@ ecg_plot_lead_flagged (const EcgPlotOverlay *overlay,
 
 /* ---- overlays ---- */
 
-/* The samples of a panel grouped into runs of consecutive samples, at most one
- * run per device pixel column, so overlays cost the same at any sample rate. */
-typedef struct {
-  size_t i0, i1, n;       /* samples [i0, i1) in n bins */
-  double x_of_0;          /* x where sample 0 would be */
-  double px_per_sample;
-} Bins;
-
-static bool
-bins_init (Bins               *b,
-           cairo_t            *cr,
-           size_t              n,
-           double              fs,
-           const EcgPlotPanel *p,
-           const EcgPlotStyle *style)
-{
-  double px_per_s = style->scale.mm_per_s * ecg_plot_scale_unit (&style->scale);
-  double columns;
-
-  if (!sample_range (n, fs, p->t0, p->t1, &b->i0, &b->i1))
-    return false;
-  b->px_per_sample = px_per_s / fs;
-  b->x_of_0 = p->trace_x - p->t0 * px_per_s;
-  columns = ceil ((b->i1 - b->i0) * b->px_per_sample * device_scale (cr));
-  b->n = columns < (double)(b->i1 - b->i0) ? (size_t)fmax (columns, 1) : b->i1 - b->i0;
-  return true;
-}
-
-static size_t
-bin_first (const Bins *b,
-           size_t      k)
-{
-  return b->i0 + k * (b->i1 - b->i0) / b->n;
-}
-
-/* Left edge of bin k (k = n: the right edge of the last one). */
-static double
-bin_x (const Bins *b,
-       size_t      k)
-{
-  return b->x_of_0 + bin_first (b, k) * b->px_per_sample;
-}
-
-/* Largest finite value of v in bin k, NaN when there is none. */
-static float
-bin_max (const Bins  *b,
-         const float *v,
-         size_t       k)
-{
-  float m = NAN;
-
-  for (size_t i = bin_first (b, k); i < bin_first (b, k + 1); i++)
-    if (isfinite (v[i]) && !(v[i] <= m))
-      m = v[i];
-  return m;
-}
-
-static float
-bin_mean (const Bins  *b,
-          const float *v,
-          size_t       k)
-{
-  double sum = 0;
-  size_t count = 0;
-
-  for (size_t i = bin_first (b, k); i < bin_first (b, k + 1); i++)
-    if (isfinite (v[i]))
-      sum += v[i], count++;
-  return count ? (float)(sum / count) : NAN;
-}
-
-/* Spans where the smoothed point score exceeds τ, shaded over the trace band. */
+/* Spans where the smoothed point score exceeds τ, shaded over the trace band
+ * (its edges on device pixel rows: cairo fills whole pixels fastest). */
 static void
 draw_spans (cairo_t              *cr,
             const Bins           *b,
@@ -765,6 +1119,7 @@ draw_spans (cairo_t              *cr,
             const EcgPlotPanel   *p,
             const EcgPlotStyle   *style)
 {
+  double top = snap (cr, style, 1, p->y, 0), bottom = snap (cr, style, 1, p->y + p->height, 0);
   size_t k = 0;
 
   cairo_new_path (cr);
@@ -779,14 +1134,48 @@ draw_spans (cairo_t              *cr,
         }
       for (end = k + 1; end < b->n && bin_max (b, smooth, end) > tau; end++)
         ;
-      cairo_rectangle (cr, bin_x (b, k), p->y, bin_x (b, end) - bin_x (b, k), p->height);
+      cairo_rectangle (cr, bin_x (b, k), top, bin_x (b, end) - bin_x (b, k), bottom - top);
       k = end;
     }
   set_color (cr, &style->colors.span, style->dark ? 0.28 : 0.40);
   cairo_fill (cr);
 }
 
-/* The ±2σ band around the reconstruction: per bin the lowest mean - 2σ and the
+static double
+band_alpha (const EcgPlotStyle *style)
+{
+  return style->dark ? 0.30 : 0.22;
+}
+
+/* The device rows of the ±2σ band around the reconstruction in each column
+ * of b on a raster output: the mean's extent there and twice its largest σ
+ * above and below (σ changes slowly: the band's extent to a fraction of a
+ * pixel). */
+static void
+band_columns (cairo_t            *cr,
+              const Bins         *b,
+              const float        *mean,
+              const float        *sigma,
+              double              baseline,
+              const EcgPlotStyle *style,
+              float              *top,
+              float              *bottom)
+{
+  double px_per_mv = style->scale.mm_per_mv * ecg_plot_scale_unit (&style->scale);
+  double y_of_0, y_per_mv;
+
+  device_y_axis (cr, baseline, -px_per_mv, &y_of_0, &y_per_mv);
+  polyline_extents (b, &(Curve) { mean, y_of_0, y_per_mv }, top, bottom);
+  for (size_t k = 0; k < b->n; k++)
+    {
+      /* NaN where there is no σ: the column stays empty */
+      float reach = 2 * bin_max (b, sigma, k) * (float)fabs (y_per_mv);
+
+      top[k] -= reach, bottom[k] += reach;
+    }
+}
+
+/* The ±2σ band on a vector output: per bin the lowest mean - 2σ and the
  * highest mean + 2σ, one polygon per stretch without gaps. */
 static void
 draw_band (cairo_t            *cr,
@@ -806,7 +1195,7 @@ draw_band (cairo_t            *cr,
   for (size_t j = 0; j < b->n; j++)
     {
       lo[j] = INFINITY, hi[j] = -INFINITY;
-      for (size_t i = bin_first (b, j); i < bin_first (b, j + 1); i++)
+      for (size_t i = bin_first (b, j), end = bin_end (b, j); i < end; i++)
         if (isfinite (mean[i]) && isfinite (sigma[i]))
           {
             lo[j] = fminf (lo[j], mean[i] - 2 * sigma[i]);
@@ -831,7 +1220,7 @@ draw_band (cairo_t            *cr,
       cairo_new_sub_path (cr);
       k = end;
     }
-  set_color (cr, &style->colors.recon, style->dark ? 0.30 : 0.22);
+  set_color (cr, &style->colors.recon, band_alpha (style));
   cairo_fill (cr);
   free (lo);
 }
@@ -860,7 +1249,9 @@ error_level (const EcgPlotModelInfo *m,
 }
 
 /* Error bars: the largest point score of each bin, on the model's fixed scale,
- * in two paths (at or below τ, above τ), then τ as a line across. */
+ * in two colours (at or below τ, above τ): on a raster output a column each,
+ * whole device pixels high so their tops stay crisp, else rectangles of at
+ * least a device pixel; then τ as a line across. */
 static void
 draw_error_strip (cairo_t              *cr,
                   const Bins           *b,
@@ -869,28 +1260,50 @@ draw_error_strip (cairo_t              *cr,
                   const EcgPlotPanel   *p,
                   const EcgPlotStyle   *style)
 {
+  const EcgPlotColor *colors[2] = { &style->colors.error, &style->colors.error_over };
   double bottom = p->error_y + p->error_height;
   double tau_y = bottom - error_level (ov->model, ov->threshold) * p->error_height;
   double unit = ecg_plot_scale_unit (&style->scale);
+  float *h = malloc (3 * b->n * sizeof *h);  /* bar heights under and over τ (NaN: none), then the base */
   int lw_px;
 
   strip_background (cr, p, p->error_y, p->error_height, style);
-  for (int over = 0; over < 2; over++)
+  if (!h)
+    return;
+  for (size_t k = 0; k < b->n; k++)
     {
-      cairo_new_path (cr);
-      for (size_t k = 0; k < b->n; k++)
-        {
-          float v = bin_max (b, point, k);
-          double h;
+      float v = bin_max (b, point, k);
+      bool over = v > ov->threshold;
 
-          if (!isfinite (v) || (v > ov->threshold) != over)
-            continue;
-          h = error_level (ov->model, v) * p->error_height;
-          cairo_rectangle (cr, bin_x (b, k), bottom - h, fmax (bin_x (b, k + 1) - bin_x (b, k), 1.0 / device_scale (cr)), h);
-        }
-      set_color (cr, over ? &style->colors.error_over : &style->colors.error, 1.0);
-      cairo_fill (cr);
+      h[k] = isfinite (v) && !over ? (float)error_level (ov->model, v) : NAN;
+      h[b->n + k] = isfinite (v) && over ? (float)error_level (ov->model, v) : NAN;
     }
+  if (b->columns)
+    {
+      double y_of_0, y_per_level;
+
+      /* to device rows: the bars' tops, and their base */
+      device_y_axis (cr, bottom, -p->error_height, &y_of_0, &y_per_level);
+      for (size_t k = 0; k < 2 * b->n; k++)
+        h[k] = (float)round (y_of_0 + h[k] * y_per_level);
+      for (size_t k = 0; k < b->n; k++)
+        h[2 * b->n + k] = (float)round (y_of_0);
+      paint_columns (cr, b, (Ink[]) { { h, h + 2 * b->n, colors[0], 1.0 }, { h + b->n, h + 2 * b->n, colors[1], 1.0 } },
+                     2);
+    }
+  else
+    for (int over = 0; over < 2; over++)
+      {
+        cairo_new_path (cr);
+        for (size_t k = 0; k < b->n; k++)
+          if (isfinite (h[over * b->n + k]))
+            cairo_rectangle (cr, bin_x (b, k), bottom - h[over * b->n + k] * p->error_height,
+                             fmax (bin_x (b, k + 1) - bin_x (b, k), 1.0 / device_scale (cr)),
+                             h[over * b->n + k] * p->error_height);
+        set_color (cr, colors[over], 1.0);
+        cairo_fill (cr);
+      }
+  free (h);
 
   cairo_set_line_width (cr, line_width (cr, style, GRID_MAJOR_MM, &lw_px));
   tau_y = snap (cr, style, 1, tau_y, lw_px);
@@ -911,14 +1324,15 @@ diverging_argb (double              d,
 {
   const EcgPlotColor *base = &style->colors.strip;
   const EcgPlotColor *end = d > 0 ? &style->colors.attn_above : &style->colors.attn_below;
-  double f = max > 0 ? fmin (fabs (d) / max, 1.0) : 0.0;
-  double r = base->r + f * (end->r - base->r);
-  double g = base->g + f * (end->g - base->g);
-  double bl = base->b + f * (end->b - base->b);
+  double f = max > 0 ? fabs (d) / max : 0.0;
+  EcgPlotColor mix;
 
   if (!isfinite (d))
     return 0;  /* transparent: no value */
-  return 0xff000000u | (uint32_t)lround (r * 255) << 16 | (uint32_t)lround (g * 255) << 8 | (uint32_t)lround (bl * 255);
+  f = f < 1.0 ? f : 1.0;
+  mix = (EcgPlotColor) { base->r + f * (end->r - base->r), base->g + f * (end->g - base->g),
+                         base->b + f * (end->b - base->b) };
+  return pixel_of (&mix, 1.0);
 }
 
 /* Paint a w × h ARGB image stretched over the rectangle, pixels kept sharp. */
@@ -985,24 +1399,43 @@ draw_panel_traces (cairo_t              *cr,
                    const EcgPlotStyle   *style)
 {
   size_t n = rec->n_samples, off = p->lead * n;
+  const float *recon = ov && ov->recon ? ov->recon + off : NULL;
+  bool band = recon && ov->sigma;
+  float *cols;
   Bins b;
 
+  if (!bins_init (&b, cr, n, rec->fs, p->t0, p->t1, p->trace_x, style))
+    return;
   cairo_save (cr);
   clip_rect (cr, style, p->trace_x, layout->rows_y, p->trace_width, layout->axis_y - layout->rows_y);
-  if (ov && bins_init (&b, cr, n, rec->fs, p, style))
+  if (ov && ov->smooth)
+    draw_spans (cr, &b, ov->smooth + off, ov->threshold, p, style);
+  if (!b.columns)
     {
-      if (ov->smooth)
-        draw_spans (cr, &b, ov->smooth + off, ov->threshold, p, style);
-      if (ov->recon && ov->sigma)
-        draw_band (cr, &b, ov->recon + off, ov->sigma + off, p->baseline, style);
+      if (band)
+        draw_band (cr, &b, recon, ov->sigma + off, p->baseline, style);
+      ecg_plot_draw_trace (cr, ecg_record_lead (rec, p->lead), n, rec->fs, p->t0, p->t1, p->trace_x, p->baseline, style);
+      draw_polyline (cr, recon, n, rec->fs, p->t0, p->t1, p->trace_x, p->baseline, style, RECON_MM, &style->colors.recon);
     }
-  ecg_plot_draw_trace (cr, ecg_record_lead (rec, p->lead), n, rec->fs, p->t0, p->t1, p->trace_x, p->baseline, style);
-  if (ov && ov->recon)
+  else if ((cols = malloc (6 * b.n * sizeof *cols)))
     {
-      cairo_new_path (cr);
-      trace_path (cr, ov->recon + off, n, rec->fs, p->t0, p->t1, p->trace_x, p->baseline, style);
-      set_pen (cr, style, RECON_MM, &style->colors.recon);
-      cairo_stroke (cr);
+      /* the band, the original and the reconstruction, in that order */
+      Ink inks[3];
+      int n_inks = 0;
+
+      if (band)
+        {
+          band_columns (cr, &b, recon, ov->sigma + off, p->baseline, style, cols, cols + b.n);
+          inks[n_inks++] = (Ink) { cols, cols + b.n, &style->colors.recon, band_alpha (style) };
+        }
+      if (trace_columns (cr, &b, ecg_record_lead (rec, p->lead), p->baseline, pen_width (style, TRACE_MM), style,
+                         cols + 2 * b.n, cols + 3 * b.n))
+        inks[n_inks++] = (Ink) { cols + 2 * b.n, cols + 3 * b.n, &style->colors.trace, 1.0 };
+      if (recon && trace_columns (cr, &b, recon, p->baseline, pen_width (style, RECON_MM), style, cols + 4 * b.n,
+                                  cols + 5 * b.n))
+        inks[n_inks++] = (Ink) { cols + 4 * b.n, cols + 5 * b.n, &style->colors.recon, 1.0 };
+      paint_columns (cr, &b, inks, n_inks);
+      free (cols);
     }
   cairo_restore (cr);
 }
@@ -1017,7 +1450,7 @@ draw_panel_strips (cairo_t              *cr,
   size_t off = p->lead * rec->n_samples;
   Bins b;
 
-  if (!bins_init (&b, cr, rec->n_samples, rec->fs, p, style))
+  if (!bins_init (&b, cr, rec->n_samples, rec->fs, p->t0, p->t1, p->trace_x, style))
     return;
   cairo_save (cr);
   cairo_set_antialias (cr, CAIRO_ANTIALIAS_NONE);
@@ -1246,7 +1679,7 @@ draw_legend (cairo_t              *cr,
   legend_item (&lg, SWATCH_LINE, &c->trace, 1.0, "original (model input, mV)");
   legend_item (&lg, SWATCH_LINE, &c->recon, 1.0, "reconstruction: the model's expectation, not a denoised ECG");
   if (m && m->variational)
-    legend_item (&lg, SWATCH_FILL, &c->recon, style->dark ? 0.30 : 0.22, "\u00b12\u03c3");
+    legend_item (&lg, SWATCH_FILL, &c->recon, band_alpha (style), "\u00b12\u03c3");
   legend_item (&lg, SWATCH_FILL, &c->span, style->dark ? 0.28 : 0.40, "error (40 ms) > \u03c4");
   if (m)
     {
@@ -1307,6 +1740,37 @@ ecg_plot_draw_page (cairo_t              *cr,
   if (overlay && layout->strips)
     draw_legend (cr, overlay, layout, style);
   return flagged;
+}
+
+size_t
+ecg_plot_draw_view (cairo_t              *cr,
+                    double                width,
+                    double                height,
+                    const EcgRecord      *rec,
+                    const EcgPlotOverlay *overlay,
+                    const EcgPlotLayout  *layout,
+                    const EcgPlotStyle   *style)
+{
+  double x0 = layout->x, y0 = layout->y, x1 = layout->x + layout->width, y1 = layout->y + layout->height;
+
+  /* Paper around the page only, which paints its own: the page's rectangle,
+   * shrunk to whole device pixels so the clip stays cheap, is cut out. */
+  cairo_save (cr);
+  if (style->snap)
+    {
+      cairo_user_to_device (cr, &x0, &y0);
+      cairo_user_to_device (cr, &x1, &y1);
+      x0 = ceil (x0), y0 = ceil (y0), x1 = floor (x1), y1 = floor (y1);
+      cairo_device_to_user (cr, &x0, &y0);
+      cairo_device_to_user (cr, &x1, &y1);
+    }
+  cairo_rectangle (cr, 0, 0, width, height);
+  cairo_rectangle (cr, x0, y0, x1 - x0, y1 - y0);
+  cairo_set_fill_rule (cr, CAIRO_FILL_RULE_EVEN_ODD);
+  cairo_clip (cr);
+  ecg_plot_draw_paper (cr, 0, 0, width, height, style);
+  cairo_restore (cr);
+  return ecg_plot_draw_page (cr, rec, overlay, layout, style);
 }
 
 double

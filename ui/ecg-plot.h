@@ -68,7 +68,8 @@ typedef struct {
   EcgPlotScale scale;
   EcgPlotColors colors;
   bool dark;
-  bool snap;  /* align grid lines to device pixels (screens); false for PDF/SVG */
+  bool snap;  /* raster output (screens, PNG): grid lines on device pixels, traces and
+               * overlays drawn a device column at a time; false for PDF and SVG */
 } EcgPlotStyle;
 
 typedef enum {
@@ -196,9 +197,11 @@ void ecg_plot_draw_calibration (cairo_t            *cr,
 
 /* A trace of samples (n) at fs Hz between times t0 and t1 (s), drawn with t0 at
  * x and 0 mV at baseline, up for positive, in the style's trace colour. NaN
- * samples leave a gap. Where several samples fall into one device pixel the
- * path keeps each column's first, minimum, maximum and last sample, which
- * draws the same pixels. */
+ * samples leave a gap. On a raster output (style->snap) each device pixel
+ * column is inked over the trace's extent in it (segments cut at the column
+ * edges) and half the pen above and below: the pixels a stroke through every
+ * sample lights, at a cost that follows the columns, not the sample rate. PDF
+ * and SVG get the path through every sample. */
 void ecg_plot_draw_trace (cairo_t            *cr,
                           const float        *samples,
                           size_t              n,
@@ -267,6 +270,17 @@ bool ecg_plot_lead_flagged (const EcgPlotOverlay *overlay,
  * spans, lead score, flag and strips, the time axis in seconds and a legend.
  * Returns the number of flagged leads drawn. */
 size_t ecg_plot_draw_page (cairo_t              *cr,
+                           const EcgRecord      *rec,
+                           const EcgPlotOverlay *overlay,
+                           const EcgPlotLayout  *layout,
+                           const EcgPlotStyle   *style);
+
+/* What the record view shows in the rectangle (0, 0, width, height): the
+ * page of ecg_plot_draw_page, and the paper's grid continued from (0, 0) over
+ * the rest. Returns the number of flagged leads drawn. */
+size_t ecg_plot_draw_view (cairo_t              *cr,
+                           double                width,
+                           double                height,
                            const EcgRecord      *rec,
                            const EcgPlotOverlay *overlay,
                            const EcgPlotLayout  *layout,

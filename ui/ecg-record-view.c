@@ -6,19 +6,33 @@
  * less: the page then shrinks to fit the width (and prints the scale it
  * actually shows); its height follows from the width, so in a scrolled window
  * the rows scroll vertically. The monitor density and the zoom are worked out
- * on realize, monitor change and size allocation; snapshot only reads.
+ * on realize, monitor change and size allocation; snapshot only reads them.
  *
  * Zooming in time keeps the page's width and raises the paper speed (the
  * scale printed says so); a drag pans, shift-drag (or the calipers property)
  * measures, right click or 'a' shows the temporal attention under the pointer.
  * A score is kept as the model gave it (for its windows) and as shown
- * (EcgPlotScored: mV, smoothed scores), so moving τ only redraws. */
+ * (EcgPlotScored: mV, smoothed scores), so moving τ only redraws.
+ *
+ * The page is drawn on the CPU into a texture, kept for as long as nothing it
+ * shows changes (see PageKey): moving the crosshair or a caliper only draws
+ * those over it. */
 #include "ecg-record-view.h"
 
 #include <math.h>
 #include <string.h>
 
 #include "ecg-plot-export.h"
+
+/* What the page texture was drawn for; it is drawn again when any of it
+ * differs. Compared with memcmp, so made with its padding zeroed. */
+typedef struct {
+  guint generation;  /* of the record and score */
+  int width, height, scale;
+  double px_per_mm, zoom, time_zoom, t0, threshold;
+  EcgPlotLayoutKind layout;
+  gboolean dark;
+} PageKey;
 
 struct _EcgRecordView
 {
@@ -52,6 +66,11 @@ struct _EcgRecordView
   double caliper[4];            /* x0, y0, x1, y1; x0 < 0: none */
   char crosshair_text[128];
   char caliper_text[128];
+
+  /* The page as last drawn */
+  GdkTexture *page;
+  PageKey page_key;
+  guint generation;  /* bumped by each record and score */
 };
 
 enum {
@@ -277,60 +296,115 @@ ecg_record_view_size_allocate (GtkWidget *widget,
     }
 }
 
-/* A readout on a plate beside (x, y), kept inside the page. */
+/* A readout on a plate beside (x, y), kept inside the page, in a cairo node
+ * just the plate's size. */
 static void
-draw_readout (cairo_t             *cr,
-              const char          *text,
-              double               x,
-              double               y,
-              const EcgPlotLayout *layout,
-              const EcgPlotStyle  *style)
+append_readout (GtkSnapshot         *snapshot,
+                const char          *text,
+                double               x,
+                double               y,
+                const EcgPlotLayout *layout,
+                const EcgPlotStyle  *style)
 {
+  cairo_surface_t *scratch = cairo_image_surface_create (CAIRO_FORMAT_A8, 1, 1);
+  cairo_t *cr = cairo_create (scratch);  /* to measure the text */
   double h = ecg_plot_label_height (style);
   double w = ecg_plot_label_width (cr, text, style);
+  double margin = 0.3 * h + 1;  /* the plate's, and a pixel of antialiasing */
 
+  cairo_destroy (cr);
+  cairo_surface_destroy (scratch);
   x = x + w + 2 * h > layout->x + layout->width ? x - w - h : x + h;
-  ecg_plot_draw_label (cr, text, x, MAX (y - 2 * h, layout->rows_y + h), style);
+  y = MAX (y - 2 * h, layout->rows_y + h);
+  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (x - margin, y - margin, w + 2 * margin, h + 2 * margin));
+  ecg_plot_draw_label (cr, text, x, y, style);
+  cairo_destroy (cr);
 }
 
-/* Crosshair at the pointer and caliper markers, over the page. */
+/* Crosshair at the pointer and caliper markers over the page: lines as
+ * rectangles of colour, which any renderer draws at no cost. */
 static void
-draw_cursors (EcgRecordView       *self,
-              cairo_t             *cr,
-              const EcgPlotLayout *layout,
-              const EcgPlotStyle  *style)
+append_cursors (EcgRecordView       *self,
+                GtkSnapshot         *snapshot,
+                const EcgPlotLayout *layout,
+                const EcgPlotStyle  *style)
 {
-  double top = layout->rows_y, bottom = layout->axis_y;
+  const EcgPlotColor *c = &style->colors.cursor;
+  GdkRGBA color = { c->r, c->g, c->b, 0.9 };
+  double top = layout->rows_y, height = layout->axis_y - layout->rows_y;
 
-  cairo_save (cr);
-  cairo_set_line_width (cr, 1.0);
-  cairo_set_source_rgba (cr, style->colors.cursor.r, style->colors.cursor.g, style->colors.cursor.b, 0.9);
   if (self->crosshair_text[0])
     {
-      cairo_move_to (cr, self->pointer_x, top);
-      cairo_line_to (cr, self->pointer_x, bottom);
-      cairo_move_to (cr, layout->x, self->pointer_y);
-      cairo_line_to (cr, layout->x + layout->width, self->pointer_y);
-      cairo_stroke (cr);
+      gtk_snapshot_append_color (snapshot, &color, &GRAPHENE_RECT_INIT (self->pointer_x - 0.5, top, 1, height));
+      gtk_snapshot_append_color (snapshot, &color,
+                                 &GRAPHENE_RECT_INIT (layout->x, self->pointer_y - 0.5, layout->width, 1));
     }
   if (self->caliper_text[0])
     {
+      double x0 = MIN (self->caliper[0], self->caliper[2]), x1 = MAX (self->caliper[0], self->caliper[2]);
+
       for (int i = 0; i < 2; i++)
-        {
-          cairo_move_to (cr, self->caliper[2 * i], top);
-          cairo_line_to (cr, self->caliper[2 * i], bottom);
-        }
-      cairo_set_line_width (cr, 2.0);
-      cairo_stroke (cr);
-      cairo_move_to (cr, self->caliper[0], self->caliper[1]);
-      cairo_line_to (cr, self->caliper[2], self->caliper[1]);
-      cairo_set_dash (cr, (double[]) { 4, 3 }, 2, 0);
-      cairo_stroke (cr);
-      draw_readout (cr, self->caliper_text, MAX (self->caliper[0], self->caliper[2]), self->caliper[1], layout, style);
+        gtk_snapshot_append_color (snapshot, &color, &GRAPHENE_RECT_INIT (self->caliper[2 * i] - 1, top, 2, height));
+      for (double x = x0; x < x1; x += 7)  /* dashed: 4 on, 3 off */
+        gtk_snapshot_append_color (snapshot, &color, &GRAPHENE_RECT_INIT (x, self->caliper[1] - 1, MIN (4, x1 - x), 2));
+      append_readout (snapshot, self->caliper_text, x1, self->caliper[1], layout, style);
     }
   if (self->crosshair_text[0])
-    draw_readout (cr, self->crosshair_text, self->pointer_x, self->pointer_y, layout, style);
-  cairo_restore (cr);
+    append_readout (snapshot, self->crosshair_text, self->pointer_x, self->pointer_y, layout, style);
+}
+
+/* The key of the page as it would be drawn now. */
+static void
+page_key (EcgRecordView      *self,
+          int                 width,
+          int                 height,
+          int                 scale,
+          const EcgPlotStyle *style,
+          PageKey            *key)
+{
+  memset (key, 0, sizeof *key);
+  key->generation = self->generation;
+  key->width = width, key->height = height, key->scale = scale;
+  key->px_per_mm = self->px_per_mm, key->zoom = self->zoom;
+  key->time_zoom = self->time_zoom, key->t0 = self->t0, key->threshold = self->threshold;
+  key->layout = self->layout;
+  key->dark = style->dark;
+}
+
+/* The page on paper over width × height as a texture of scale device pixels
+ * per unit; NULL when there is no memory for it. */
+static GdkTexture *
+render_page (EcgRecordView       *self,
+             int                  width,
+             int                  height,
+             int                  scale,
+             const EcgPlotStyle  *style,
+             const EcgPlotLayout *layout)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, width * scale, height * scale);
+  int stride = cairo_image_surface_get_stride (surface);
+  EcgPlotOverlay ov;
+  GdkTexture *texture;
+  GBytes *bytes;
+  cairo_t *cr;
+
+  if (cairo_surface_status (surface) != CAIRO_STATUS_SUCCESS)
+    {
+      cairo_surface_destroy (surface);
+      return NULL;
+    }
+  overlay_of (self, &ov);
+  cr = cairo_create (surface);
+  cairo_scale (cr, scale, scale);
+  ecg_plot_draw_view (cr, width, height, shown_record (self), self->has_score ? &ov : NULL, layout, style);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  /* the texture takes the pixels as they are, and the surface with them */
+  bytes = g_bytes_new_with_free_func (cairo_image_surface_get_data (surface), (gsize) stride * height * scale,
+                                      (GDestroyNotify) cairo_surface_destroy, surface);
+  texture = gdk_memory_texture_new (width * scale, height * scale, GDK_MEMORY_DEFAULT, bytes, stride);
+  g_bytes_unref (bytes);
+  return texture;
 }
 
 static void
@@ -340,20 +414,23 @@ ecg_record_view_snapshot (GtkWidget   *widget,
   EcgRecordView *self = ECG_RECORD_VIEW (widget);
   int width = gtk_widget_get_width (widget);
   int height = gtk_widget_get_height (widget);
+  int scale = gtk_widget_get_scale_factor (widget);
   EcgPlotStyle style;
   EcgPlotLayout layout;
-  EcgPlotOverlay ov;
-  cairo_t *cr;
+  PageKey key;
 
   if (!ecg_record_view_get_page (self, &style, &layout) || width <= 0 || height <= 0)
     return;
-  overlay_of (self, &ov);
-  cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  /* paper under the whole allocation, the page on it from the same origin */
-  ecg_plot_draw_paper (cr, 0, 0, width, height, &style);
-  ecg_plot_draw_page (cr, shown_record (self), self->has_score ? &ov : NULL, &layout, &style);
-  draw_cursors (self, cr, &layout, &style);
-  cairo_destroy (cr);
+  page_key (self, width, height, scale, &style, &key);
+  if (self->page == NULL || memcmp (&key, &self->page_key, sizeof key) != 0)
+    {
+      g_clear_object (&self->page);
+      self->page = render_page (self, width, height, scale, &style, &layout);
+      self->page_key = key;
+    }
+  if (self->page != NULL)
+    gtk_snapshot_append_texture (snapshot, self->page, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  append_cursors (self, snapshot, &layout, &style);
 }
 
 /* ---- gestures ---- */
@@ -683,6 +760,7 @@ ecg_record_view_dispose (GObject *object)
   EcgRecordView *self = ECG_RECORD_VIEW (object);
 
   g_clear_pointer (&self->attention_window, gtk_window_destroy);
+  g_clear_object (&self->page);
   G_OBJECT_CLASS (ecg_record_view_parent_class)->dispose (object);
 }
 
@@ -785,6 +863,7 @@ ecg_record_view_new (void)
 static void
 reset_view (EcgRecordView *self)
 {
+  self->generation++;
   self->time_zoom = 1.0;
   self->t0 = 0;
   self->caliper[0] = -1;
