@@ -5,6 +5,7 @@
  * synth) and to read a random record; with --ui, a full redraw of the record
  * view (12 leads × 10 s at 500 Hz with every overlay) into 1920 × 1080. */
 #include "cli-bench.h"
+#include "cli-bench-browse.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli-bench-browse.h"
 #include "dataset.h"
 #include "ecg-plot-export.h"
 #include "nn/gemm.h"
@@ -319,8 +321,8 @@ static int bench_ui(int runs, bool json)
 int cli_bench(int argc, char **argv)
 {
     gboolean io = FALSE, ui = FALSE, json = FALSE;
-    g_autofree char *ptbxl_dir = NULL, *big = NULL, *model = NULL;
-    int threads = 1, window = 256, batch = 32, runs = 50;
+    g_autofree char *ptbxl_dir = NULL, *big = NULL, *model = NULL, *browse = NULL, *checkpoint = NULL;
+    int threads = 1, window = 256, batch = 32, runs = 50, records = 1000;
     double seconds = 3;
     GOptionEntry entries[] = {
         {"model", 0, 0, G_OPTION_ARG_STRING, &model, "Only this kind: cae, vae_bilstm or vae_bilstm_mha", "KIND"},
@@ -334,6 +336,10 @@ int cli_bench(int argc, char **argv)
          "21,799-record dataset to open (made with synth at 100 Hz if missing; default in the temp dir)", "FILE"},
         {"ui", 0, 0, G_OPTION_ARG_NONE, &ui, "Measure a full redraw of the record view instead", NULL},
         {"runs", 0, 0, G_OPTION_ARG_INT, &runs, "Redraws to take the median of (--ui, default 50)", "N"},
+        {"browse", 0, 0, G_OPTION_ARG_FILENAME, &browse,
+         "Step through records of this dataset as the window does (needs --checkpoint)", "D.h5"},
+        {"checkpoint", 0, 0, G_OPTION_ARG_FILENAME, &checkpoint, "Model to score with (--browse)", "M.model.h5"},
+        {"records", 0, 0, G_OPTION_ARG_INT, &records, "Records to step through (--browse, default 1000)", "N"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print the results as JSON", NULL},
         {NULL},
     };
@@ -346,6 +352,15 @@ int cli_bench(int argc, char **argv)
     }
     if (ui)
         return bench_ui(runs > 0 ? runs : 1, json);
+    if (browse) {
+        if (!checkpoint || records < 1) {
+            fprintf(stderr, "ecglens-cli: bench --browse needs --checkpoint and --records >= 1\n");
+            return 2;
+        }
+        /* as in the window: the app's own threads, one BLAS thread each */
+        ecg_gemm_set_threads(1);
+        return bench_browse(browse, checkpoint, records, json);
+    }
     if (!io) {
         if (threads < 1 || window < 8 || batch < 1 || (model && ecg_model_kind_from_name(model) < 0)) {
             fprintf(stderr, "ecglens-cli: bench needs --threads >= 1, --window >= 8, --batch >= 1 and a known --model\n");
