@@ -1813,8 +1813,7 @@ ecg_plot_draw_time_attention (cairo_t            *cr,
   cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size (cr, text / 0.72);
   set_color (cr, &style->colors.text, 1.0);
-  snprintf (title, sizeof title, "Temporal attention %.2f\u2013%.2f s \u00b7 weight \u00d7 %zu: purple 0, 1 uniform, orange 2",
-            start_s, start_s + span, T);
+  snprintf (title, sizeof title, "Temporal attention, window %.2f\u2013%.2f s", start_s, start_s + span);
   cairo_move_to (cr, x, y + text);
   cairo_show_text (cr, title);
   /* key time along x, query time down y, a tick every 0.5 s */
@@ -1835,8 +1834,12 @@ ecg_plot_draw_time_attention (cairo_t            *cr,
       cairo_move_to (cr, x, top + f * side + 0.5 * text);
       cairo_show_text (cr, label);
     }
-  cairo_move_to (cr, left + side / 2 - 4 * text, top + side + 3.0 * text);
-  cairo_show_text (cr, "key time (s) \u2192; query time \u2193");
+  cairo_move_to (cr, left, top + side + 3.0 * text);
+  cairo_show_text (cr, "key time (s) \u2192 \u00b7 query time (s) \u2193");
+  /* the colour key on a line of its own: a title this long would not fit the panel */
+  snprintf (title, sizeof title, "weight \u00d7 %zu: purple 0 \u00b7 white 1 (uniform) \u00b7 orange 2", T);
+  cairo_move_to (cr, left, top + side + 4.5 * text);
+  cairo_show_text (cr, title);
   cairo_restore (cr);
-  return top + side + 3.4 * text - y;
+  return top + side + 4.9 * text - y;
 }

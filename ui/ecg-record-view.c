@@ -575,7 +575,7 @@ draw_attention (GtkDrawingArea *area,
   ecg_plot_style_init (&style, a->px_per_mm, a->dark);
   cairo_set_source_rgb (cr, style.colors.strip.r, style.colors.strip.g, style.colors.strip.b);
   cairo_paint (cr);
-  ecg_plot_draw_time_attention (cr, a->attn, a->T, a->fs, a->start, 8, 8, MIN (width, height - 40) - 16, &style);
+  ecg_plot_draw_time_attention (cr, a->attn, a->T, a->fs, a->start, 8, 8, MIN (width, height - 60) - 16, &style);
 }
 
 /* The window whose middle is nearest time t (model fs), or -1. */
