@@ -225,7 +225,8 @@ ecg_record_rows_update (EcgRecordRows *self)
       if (is_row (self, meta, score))
         self->rows[n++] = (Row) { .key = sort_key (self, meta, score), .index = (guint32) i };
     }
-  qsort (self->rows, n, sizeof *self->rows, compare_rows);
+  if (n > 1) /* rows is NULL without a dataset, and qsort may not take NULL */
+    qsort (self->rows, n, sizeof *self->rows, compare_rows);
   self->n_rows = n;
   old_selected = self->selected_position;
   self->selected_position = find_position (self, self->selected);
