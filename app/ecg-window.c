@@ -465,10 +465,13 @@ score_job_scores (EcgWindow   *self,
                   EcgScoreJob *job)
 {
   const double *scores = ecg_score_job_get_scores (job) + first;
+  double top = -INFINITY;
 
   ecg_record_list_update_scores (self->record_list, first, scores, count);
   for (guint64 i = 0; i < count; i++)
-    extend_threshold_range (self, scores[i]);
+    if (isfinite (scores[i]))
+      top = MAX (top, scores[i]);
+  extend_threshold_range (self, top);
 }
 
 static void
