@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,16 +188,23 @@ static void gather_window(const Split *s, size_t r, size_t start, size_t T, floa
 
 enum { MAX_THREADS = 16 };
 
-/* One thread's share of a batch: its windows through its own copy of the model. */
+/* One thread's share of a step: its windows of the batch through its own copy of
+ * the model, then its part of the parameters to reduce, clip and update. Aligned
+ * to a cache line: the threads write their own shards. */
 typedef struct {
-    EcgModel *model;          /* the trainer's model (shard 0) or a replica */
-    const float *x;           /* (B, T, 12) */
-    const float *eps;         /* (B, T, latent) or NULL */
-    size_t B, T;
+    _Alignas(64) EcgModel *model; /* the trainer's model (shard 0) or a replica */
+    size_t first, B;              /* windows [first, first + B) of the batch */
+    size_t lo, hi;                /* the part [lo, hi) of the parameters */
     EcgModelLoss loss;
     int status;
     EcgError err;
+    double sq;                    /* sum of squares of its part of the batch's gradient */
 } Shard;
+
+typedef struct {
+    EcgTrainer *t;
+    size_t index;
+} Worker;
 
 struct EcgTrainer {
     EcgModel *model;
@@ -210,14 +218,48 @@ struct EcgTrainer {
     double clip;
     size_t step;
     EcgRng rng;               /* the sampling noise */
+    /* the threads: workers 1 .. n_threads - 1 wait for each step's start (or the end),
+     * then meet at the barrier between its phases */
+    Shard shards[MAX_THREADS];
+    Worker workers[MAX_THREADS];
+    pthread_t threads[MAX_THREADS];
+    size_t n_started;         /* worker threads running */
+    pthread_mutex_t lock;
+    pthread_cond_t start;
+    unsigned long generation; /* steps started, under lock */
+    bool quit;                /* under lock */
+    bool sync;                /* lock, start and barrier made, workers started */
+    pthread_barrier_t barrier;
+    size_t B;                 /* of the step running */
+    double beta;
 };
+
+static void *worker_main(void *arg);
+
+/* Tell the workers to end, and wait for them. */
+static void join_workers(EcgTrainer *t)
+{
+    pthread_mutex_lock(&t->lock);
+    t->quit = true;
+    pthread_cond_broadcast(&t->start);
+    pthread_mutex_unlock(&t->lock);
+    for (size_t i = 1; i <= t->n_started; i++)
+        pthread_join(t->threads[i], NULL);
+    t->n_started = 0;
+}
 
 void ecg_trainer_free(EcgTrainer *t)
 {
     if (!t)
         return;
+    if (t->sync) {
+        join_workers(t);
+        pthread_barrier_destroy(&t->barrier);
+        pthread_cond_destroy(&t->start);
+        pthread_mutex_destroy(&t->lock);
+    }
     ecg_model_free(t->model);
-    for (size_t i = 0; i + 1 < t->n_threads; i++)
+    for (size_t i = 0; i < MAX_THREADS; i++) /* NULL where none was made */
         ecg_model_free(t->replicas[i]);
     ecg_arena_clear(&t->adam_m);
     ecg_arena_clear(&t->adam_v);
@@ -226,15 +268,44 @@ void ecg_trainer_free(EcgTrainer *t)
     free(t);
 }
 
+/* The workers, as many as can be started (fewer threads if the system refuses),
+ * waiting for the first step; then the barrier for all the threads. */
+static int start_workers(EcgTrainer *t, EcgError *err)
+{
+    if (pthread_mutex_init(&t->lock, NULL) != 0)
+        return ecg_fail(err, ECG_ERR_NOMEM, "cannot make the training threads' lock");
+    if (pthread_cond_init(&t->start, NULL) != 0) {
+        pthread_mutex_destroy(&t->lock);
+        return ecg_fail(err, ECG_ERR_NOMEM, "cannot make the training threads' condition");
+    }
+    for (size_t i = 1; i < t->n_threads; i++) {
+        t->workers[i] = (Worker){t, i};
+        if (pthread_create(&t->threads[i], NULL, worker_main, &t->workers[i]) != 0)
+            break;
+        t->n_started = i;
+    }
+    t->n_threads = t->n_started + 1;
+    if (pthread_barrier_init(&t->barrier, NULL, (unsigned)t->n_threads) != 0) {
+        join_workers(t);
+        pthread_cond_destroy(&t->start);
+        pthread_mutex_destroy(&t->lock);
+        return ecg_fail(err, ECG_ERR_NOMEM, "cannot make the training threads' barrier");
+    }
+    t->sync = true;
+    return ECG_OK;
+}
+
 int ecg_trainer_new(const EcgModelConfig *cfg, size_t threads, size_t max_batch, size_t T, double lr, double clip,
                     uint64_t seed, EcgTrainer **out, EcgError *err)
 {
     *out = NULL;
     if (max_batch == 0 || T == 0)
         return ecg_fail(err, ECG_ERR_ARG, "a trainer needs a batch and a window");
-    EcgTrainer *t = calloc(1, sizeof *t);
+    size_t size = (sizeof(EcgTrainer) + 63) / 64 * 64; /* aligned for the shards */
+    EcgTrainer *t = aligned_alloc(64, size);
     if (!t)
         return ecg_fail(err, ECG_ERR_NOMEM, "out of memory");
+    memset(t, 0, size);
     const EcgModelKindInfo *info = ecg_model_kind_info(cfg->kind);
     t->n_threads = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
     t->max_batch = max_batch;
@@ -258,10 +329,19 @@ int ecg_trainer_new(const EcgModelConfig *cfg, size_t threads, size_t max_batch,
     }
     if (status == ECG_OK && (status = ecg_arena_init_like(&t->adam_m, ecg_model_params(t->model), err)) == ECG_OK)
         status = ecg_arena_init_like(&t->adam_v, ecg_model_params(t->model), err);
+    if (status == ECG_OK)
+        status = start_workers(t, err);
     if (status != ECG_OK) {
         /* replicas not made yet are NULL: ecg_model_free takes NULL */
         ecg_trainer_free(t);
         return status;
+    }
+    /* each part of the parameters a whole number of cache lines: threads write them */
+    size_t P = ecg_model_params(t->model)->size, line = 16;
+    for (size_t i = 0; i < t->n_threads; i++) {
+        t->shards[i].model = i ? t->replicas[i - 1] : t->model;
+        t->shards[i].lo = P * i / t->n_threads / line * line;
+        t->shards[i].hi = i + 1 < t->n_threads ? P * (i + 1) / t->n_threads / line * line : P;
     }
     /* the threads split each batch; products inside one thread stay single-threaded */
     if (t->n_threads > 1)
@@ -282,69 +362,101 @@ EcgModel *ecg_trainer_take_model(EcgTrainer *t)
     return m;
 }
 
-static void *run_shard(void *arg)
+/* The batch's loss, each shard's (a mean over its windows) weighted by its share;
+ * ECG_OK if every shard succeeded and the loss is finite. Every thread gets the
+ * same answer. */
+static int batch_loss(const EcgTrainer *t, EcgModelLoss *loss, EcgError *err)
 {
-    Shard *sh = arg;
-    EcgModelOutputs o;
-    ecg_arena_zero(ecg_model_grads(sh->model));
-    sh->status = ecg_model_forward(sh->model, sh->x, sh->eps, sh->B, sh->T, &o, &sh->err);
-    if (sh->status == ECG_OK)
-        sh->status = ecg_model_backward(sh->model, &sh->loss, &sh->err);
-    return NULL;
+    *loss = (EcgModelLoss){.beta = t->beta};
+    for (size_t i = 0; i < t->n_threads; i++) {
+        const Shard *sh = &t->shards[i];
+        if (sh->status != ECG_OK) {
+            if (err)
+                *err = sh->err;
+            return sh->status;
+        }
+        double w = (double)sh->B / (double)t->B;
+        loss->loss += w * sh->loss.loss;
+        loss->recon += w * sh->loss.recon;
+        loss->kl += w * sh->loss.kl;
+    }
+    if (!isfinite(loss->loss))
+        return err ? ecg_fail(err, ECG_ERR_DATA, "the loss diverged at step %zu; try a lower learning rate",
+                              t->step + 1)
+                   : ECG_ERR_DATA;
+    return ECG_OK;
 }
 
-/* Forward and backward of the batch's B windows split over the threads: the
- * model ends with the gradient of the whole batch's loss. Each shard's loss is a
- * mean over its windows, so shard gradients are added weighted by their share. */
-static int forward_backward(EcgTrainer *t, size_t B, double beta, EcgModelLoss *loss, EcgError *err)
+/* Thread i's share of the step. Forward and backward of its windows (a replica
+ * takes the parameters first); then, once all are done, its part of the
+ * parameters: the shards' gradients added, weighted by their shares, into the
+ * model's, and their sum of squares; then, with the norm of all parts, clipping
+ * and Adam. The parts need no lock: each thread writes its own. */
+static void step_part(EcgTrainer *t, size_t i)
 {
-    size_t n = t->n_threads < B ? t->n_threads : B;
-    Shard shards[MAX_THREADS];
-    pthread_t threads[MAX_THREADS];
+    Shard *sh = &t->shards[i];
     EcgArena *params = ecg_model_params(t->model), *grads = ecg_model_grads(t->model);
-    size_t done = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t share = B / n + (i < B % n);
-        shards[i] = (Shard){.model = i ? t->replicas[i - 1] : t->model,
-                            .x = t->batch + done * t->T * N_LEADS,
-                            .eps = t->latent ? t->eps + done * t->T * t->latent : NULL,
-                            .B = share, .T = t->T, .loss = {.beta = beta}};
-        if (i > 0)
-            memcpy(ecg_model_params(shards[i].model)->data, params->data, params->size * sizeof *params->data);
-        done += share;
+    sh->status = ECG_OK;
+    sh->loss = (EcgModelLoss){.beta = t->beta};
+    if (sh->B) {
+        EcgModelOutputs o;
+        if (i)
+            memcpy(ecg_model_params(sh->model)->data, params->data, params->size * sizeof *params->data);
+        ecg_arena_zero(ecg_model_grads(sh->model));
+        sh->status = ecg_model_forward(sh->model, t->batch + sh->first * t->T * N_LEADS,
+                                       t->latent ? t->eps + sh->first * t->T * t->latent : NULL, sh->B,
+                                       t->T, &o, &sh->err);
+        if (sh->status == ECG_OK)
+            sh->status = ecg_model_backward(sh->model, &sh->loss, &sh->err);
     }
-    size_t started = 1;
-    for (size_t i = 1; i < n; i++, started++)
-        if (pthread_create(&threads[i], NULL, run_shard, &shards[i]) != 0)
-            break;
-    for (size_t i = started; i < n; i++) /* no thread to spare: this one does it */
-        run_shard(&shards[i]);
-    run_shard(&shards[0]);
-    for (size_t i = 1; i < started; i++)
-        pthread_join(threads[i], NULL);
-    *loss = (EcgModelLoss){.beta = beta};
-    for (size_t i = 0; i < n; i++) {
-        if (shards[i].status != ECG_OK) {
-            *err = shards[i].err;
-            return shards[i].status;
-        }
-        double w = (double)shards[i].B / (double)B;
-        loss->loss += w * shards[i].loss.loss;
-        loss->recon += w * shards[i].loss.recon;
-        loss->kl += w * shards[i].loss.kl;
-    }
-    if (n > 1) {
-        float w0 = (float)shards[0].B / (float)B;
-        for (size_t k = 0; k < grads->size; k++)
-            grads->data[k] *= w0;
-        for (size_t i = 1; i < n; i++) {
-            const float *g = ecg_model_grads(shards[i].model)->data;
-            float w = (float)shards[i].B / (float)B;
-            for (size_t k = 0; k < grads->size; k++)
-                grads->data[k] += w * g[k];
+    pthread_barrier_wait(&t->barrier);
+    EcgModelLoss loss;
+    bool ok = batch_loss(t, &loss, NULL) == ECG_OK;
+    size_t lo = sh->lo, n = sh->hi - sh->lo;
+    float *g = grads->data + lo;
+    if (ok && t->n_threads > 1) {
+        float w0 = (float)t->shards[0].B / (float)t->B;
+        for (size_t k = 0; k < n; k++)
+            g[k] *= w0;
+        for (size_t s = 1; s < t->n_threads; s++) {
+            if (!t->shards[s].B)
+                continue;
+            const float *gs = ecg_model_grads(t->shards[s].model)->data + lo;
+            float w = (float)t->shards[s].B / (float)t->B;
+            for (size_t k = 0; k < n; k++)
+                g[k] += w * gs[k];
         }
     }
-    return ECG_OK;
+    if (ok)
+        sh->sq = ecg_grad_sq_sum(g, n);
+    pthread_barrier_wait(&t->barrier);
+    if (ok) {
+        double sq = 0.0;
+        for (size_t s = 0; s < t->n_threads; s++)
+            sq += t->shards[s].sq;
+        ecg_clip_grad_scale(g, n, sqrt(sq), t->clip);
+        ecg_adam_step(params->data + lo, g, t->adam_m.data + lo, t->adam_v.data + lo, n, &t->adam,
+                      t->step + 1);
+    }
+    pthread_barrier_wait(&t->barrier);
+}
+
+static void *worker_main(void *arg)
+{
+    const Worker *w = arg;
+    EcgTrainer *t = w->t;
+    unsigned long seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&t->lock);
+        while (t->generation == seen && !t->quit)
+            pthread_cond_wait(&t->start, &t->lock);
+        bool quit = t->quit;
+        seen = t->generation;
+        pthread_mutex_unlock(&t->lock);
+        if (quit)
+            return NULL;
+        step_part(t, w->index);
+    }
 }
 
 int ecg_trainer_step(EcgTrainer *t, size_t B, double beta, EcgModelLoss *loss, EcgError *err)
@@ -353,15 +465,22 @@ int ecg_trainer_step(EcgTrainer *t, size_t B, double beta, EcgModelLoss *loss, E
         return ecg_fail(err, ECG_ERR_ARG, "batch of %zu windows, the trainer takes 1 to %zu", B, t->max_batch);
     for (size_t i = 0; t->latent && i < B * t->T * t->latent; i++)
         t->eps[i] = (float)ecg_rng_normal(&t->rng);
-    int status = forward_backward(t, B, beta, loss, err);
-    if (status != ECG_OK)
-        return status;
-    if (!isfinite(loss->loss))
-        return ecg_fail(err, ECG_ERR_DATA, "the loss diverged at step %zu; try a lower learning rate", t->step + 1);
-    EcgArena *params = ecg_model_params(t->model), *grads = ecg_model_grads(t->model);
-    ecg_clip_grad_norm(grads->data, grads->size, t->clip);
-    ecg_adam_step(params->data, grads->data, t->adam_m.data, t->adam_v.data, params->size, &t->adam, ++t->step);
-    return ECG_OK;
+    t->B = B;
+    t->beta = beta;
+    for (size_t i = 0, first = 0; i < t->n_threads; i++) { /* shares differing by one at most */
+        t->shards[i].first = first;
+        t->shards[i].B = B / t->n_threads + (i < B % t->n_threads);
+        first += t->shards[i].B;
+    }
+    pthread_mutex_lock(&t->lock);
+    t->generation++;
+    pthread_cond_broadcast(&t->start);
+    pthread_mutex_unlock(&t->lock);
+    step_part(t, 0);
+    int status = batch_loss(t, loss, err);
+    if (status == ECG_OK)
+        t->step++;
+    return status;
 }
 
 /* ---- the run ---- */

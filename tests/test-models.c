@@ -1,13 +1,15 @@
 /* The model interface (core/models/model.h) beyond PyTorch parity: the kind
  * table, configuration defaults and refusals, PyTorch's initialisation from a
  * seed, deterministic inference, any window length for the CAE, batches of
- * changing size, and the errors of calls out of order. */
+ * changing size, and the errors of calls out of order; and the trainer's threads,
+ * which split a step's work but not its result. */
 #include <string.h>
 
 #include "models/model.h"
 #include "nn-test.h"
 #include "rng.h"
 #include "test.h"
+#include "train.h"
 
 static EcgRng rng;
 
@@ -216,6 +218,49 @@ static void test_cae_any_length(void)
     release();
 }
 
+// Steps with 1, 2 and 3 threads (even and uneven splits, a batch smaller than the
+// threads) take the same losses and weights, within float rounding: the threads
+// only change the order in which the windows' gradients are added.
+static void test_trainer_threads(void)
+{
+    enum { T = 24, MAX_B = 8, STEPS = 3, N = 3 };
+    const size_t batches[STEPS] = {7, 2, 6}, threads[N] = {1, 2, 3};
+    const EcgModelKind kinds[] = {ECG_MODEL_CAE, ECG_MODEL_VAE_BILSTM};
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        EcgModelConfig cfg;
+        ecg_model_config_default(&cfg, kinds[k]);
+        EcgTrainer *t[N] = {NULL};
+        EcgError err;
+        for (size_t i = 0; i < N; i++)
+            REQUIRE_OK(ecg_trainer_new(&cfg, threads[i], MAX_B, T, 1e-3, 1.0, 5, &t[i], &err),
+                       &err);
+        double loss_err = 0.0, weight_err = 0.0;
+        for (size_t step = 0; step < STEPS; step++) {
+            float *x = randoms(batches[step] * T * 12);
+            double loss0 = 0.0;
+            for (size_t i = 0; i < N; i++) {
+                memcpy(ecg_trainer_batch(t[i]), x, batches[step] * T * 12 * sizeof *x);
+                EcgModelLoss loss;
+                CHECK_OK(ecg_trainer_step(t[i], batches[step], 1.0, &loss, &err), &err);
+                loss0 = i ? loss0 : loss.loss;
+                loss_err = fmax(loss_err, fabs(loss.loss - loss0) / loss0);
+            }
+        }
+        const EcgArena *p0 = ecg_model_params(ecg_trainer_model(t[0]));
+        for (size_t i = 1; i < N; i++) {
+            const EcgArena *p = ecg_model_params(ecg_trainer_model(t[i]));
+            for (size_t j = 0; j < p->size; j++)
+                weight_err = fmax(weight_err, fabs(p->data[j] - p0->data[j]));
+        }
+        printf("#   %s: 1, 2, 3 threads: losses within %.2g, weights within %.2g\n",
+               ecg_model_kind_info(kinds[k])->name, loss_err, weight_err);
+        CHECK(loss_err < 1e-5 && weight_err < 1e-5);
+        for (size_t i = 0; i < N; i++)
+            ecg_trainer_free(t[i]);
+        release();
+    }
+}
+
 int main(void)
 {
     ecg_rng_init(&rng, 11);
@@ -225,5 +270,6 @@ int main(void)
     RUN(test_calls_out_of_order);
     RUN(test_inference);
     RUN(test_cae_any_length);
+    RUN(test_trainer_threads);
     return test_done();
 }

@@ -2,8 +2,9 @@
  * double-precision loop (every transposition, sub-blocks with leading dimensions,
  * both the small-product path and BLAS), the vectorised exp/sigmoid/tanh against
  * libm, the parameter arena, hand-computed convolution, transposed convolution
- * and attention outputs, and both convolutions (forward, backward, both layouts,
- * the fused ReLU) against their direct sums on shapes up to the CAE's. */
+ * and attention outputs, the convolutions' strided product, and both convolutions
+ * (forward, backward, by rows with the fused ReLU and on (B, C, L) tensors)
+ * against their direct sums on shapes up to the CAE's. */
 #include "nn/arena.h"
 #include "nn/conv1d.h"
 #include "nn/gemm.h"
@@ -173,6 +174,62 @@ static void check_softmax(const VecKernels *k)
     CHECK(bwd_err < 1e-6);
 }
 
+// The convolutions' product C = [C +] bias + A B through a ReLU against double: A as
+// overlapping windows (rows ars < K apart) and as a transpose (aks > 1), C with
+// rows wider than N whose extra floats must stay untouched, B read with its slack;
+// shapes around the tiles' sizes.
+typedef void VgemmFn(float *, size_t, const float *, size_t, size_t, const float *, size_t,
+                     size_t, size_t, size_t, bool, const float *, bool);
+
+static double vgemm_error(VgemmFn *vgemm, size_t M, size_t N, size_t K, bool transposed_a,
+                          bool add, bool bias, bool relu)
+{
+    size_t ars = transposed_a ? 1 : 3, aks = transposed_a ? M + 2 : 1, ldb = N + 1, ldc = N + 5;
+    size_t na = (M - 1) * ars + (K ? K - 1 : 0) * aks + 1, nb = K * ldb + ECG_VGEMM_SLACK;
+    float *A = malloc(na * sizeof *A), *B = malloc(nb * sizeof *B);
+    float *C = malloc(M * ldc * sizeof *C);
+    float *b = malloc(N * sizeof *b);
+    for (size_t i = 0; i < na; i++)
+        A[i] = uniform();
+    for (size_t i = 0; i < nb; i++)
+        B[i] = uniform();
+    for (size_t i = 0; i < N; i++)
+        b[i] = uniform();
+    for (size_t i = 0; i < M * ldc; i++) // added to, or written over; left alone past N
+        C[i] = add && i % ldc < N ? uniform() : NAN;
+    float *C0 = malloc(M * ldc * sizeof *C0);
+    memcpy(C0, C, M * ldc * sizeof *C);
+    vgemm(C, ldc, A, ars, aks, B, ldb, M, N, K, add, bias ? b : NULL, relu);
+    double err = 0.0;
+    for (size_t m = 0; m < M; m++)
+        for (size_t n = 0; n < ldc; n++) {
+            double want = (add ? C0[m * ldc + n] : 0.0) + (bias ? b[n % N] : 0.0);
+            for (size_t k = 0; k < K; k++)
+                want += (double)A[m * ars + k * aks] * B[k * ldb + n % N];
+            want = relu ? fmax(want, 0.0) : want;
+            float got = C[m * ldc + n];
+            err = fmax(err, n < N ? (isfinite(got) ? fabs(got - want) : INFINITY)
+                                  : (isnan(got) ? 0.0 : INFINITY));
+        }
+    free(A), free(B), free(C), free(C0), free(b);
+    return err;
+}
+
+static void check_vgemm(const char *name, VgemmFn *vgemm)
+{
+    const size_t Ms[] = {1, 5, 7, 13, 25, 50}, Ns[] = {1, 3, 12, 16, 17, 24, 33, 48, 64, 84, 130};
+    const size_t Ks[] = {0, 1, 7, 40};
+    double worst = 0.0;
+    for (size_t i = 0; i < sizeof Ms / sizeof *Ms; i++)
+        for (size_t j = 0; j < sizeof Ns / sizeof *Ns; j++)
+            for (size_t k = 0; k < sizeof Ks / sizeof *Ks; k++)
+                for (int f = 0; f < 16; f++)
+                    worst = fmax(worst, vgemm_error(vgemm, Ms[i], Ns[j], Ks[k], f & 1, f & 2,
+                                                    f & 4, f & 8));
+    printf("#   %s: strided product max abs err %.2e\n", name, worst);
+    CHECK(worst < 1e-5);
+}
+
 static void test_vecmath(void)
 {
     const VecKernels kernels[2] = {
@@ -183,6 +240,8 @@ static void test_vecmath(void)
         check_elementwise(&kernels[i]);
         check_softmax(&kernels[i]);
     }
+    check_vgemm("dispatched", ecg_vgemm);
+    check_vgemm("4 lanes", vgemm_4);
 }
 
 // ----------------------------------------------------------------------------
@@ -230,8 +289,8 @@ static void test_conv_exact(void)
     // [1 2 3 4 5] * [1 0 -1], stride 2, padding 1: windows [0 1 2] [2 3 4] [4 5 0]
     const float in[5] = {1, 2, 3, 4, 5}, w[3] = {1, 0, -1}, bias[1] = {0.5f};
     EcgConv1dShape s = {.B = 1, .C = 1, .L = 5, .OC = 1, .K = 3, .stride = 2, .padding = 1};
-    float out[3], cache[64];
-    CHECK(ecg_conv1d_out_len(&s) == 3 && ecg_conv1d_cache_size(&s) <= 64);
+    float out[3], cache[256];
+    CHECK(ecg_conv1d_out_len(&s) == 3 && ecg_conv1d_cache_size(&s) <= 256);
     ecg_conv1d_forward(out, cache, in, w, bias, &s);
     CHECK(out[0] == -1.5f && out[1] == -1.5f && out[2] == 4.5f);
 
@@ -241,7 +300,7 @@ static void test_conv_exact(void)
     EcgConv1dShape t = {.B = 1, .C = 1, .L = 2, .OC = 1, .K = 3, .stride = 2, .padding = 1,
                         .output_padding = 1};
     float tout[4];
-    CHECK(ecg_conv_transpose1d_out_len(&t) == 4 && ecg_conv_transpose1d_cache_size(&t) <= 64);
+    CHECK(ecg_conv_transpose1d_out_len(&t) == 4 && ecg_conv_transpose1d_cache_size(&t) <= 256);
     ecg_conv_transpose1d_forward(tout, cache, tin, tw, NULL, &t);
     CHECK(tout[0] == 1 && tout[1] == 3 && tout[2] == 2 && tout[3] == 2);
 }
@@ -292,14 +351,6 @@ static void direct_pairs(const Pairing *q, double *small, double *big, double *d
             }
 }
 
-// dst (n1, n0, L) = src (n0, n1, L) swapped
-static void swap01(float *dst, const float *src, size_t n0, size_t n1, size_t L)
-{
-    for (size_t i = 0; i < n0; i++)
-        for (size_t j = 0; j < n1; j++)
-            memcpy(dst + (j * n0 + i) * L, src + (i * n1 + j) * L, L * sizeof *dst);
-}
-
 static double max_diff(const float *a, const double *b, size_t n)
 {
     double m = 0;
@@ -308,9 +359,87 @@ static double max_diff(const float *a, const double *b, size_t n)
     return m;
 }
 
-// Forward and backward of one shape in both layouts (the channel-major forward
-// through its ReLU too) against the direct sums: the input gradient overwritten
-// (NaN beforehand), the weight and bias gradients added to what they held.
+// The layer's input and output by rows with a row more than its margins before and
+// between the sequences: the layers must not depend on having the least.
+static void rows_of(const EcgConv1dShape *s, bool transposed, EcgRows *in, EcgRows *out)
+{
+    EcgMargins mi, mo;
+    if (transposed)
+        ecg_conv_transpose1d_margins(s, &mi, &mo);
+    else
+        ecg_conv1d_margins(s, &mi, &mo);
+    Pairing q = pairing(s, transposed);
+    EcgMargins *mb = transposed ? &mo : &mi, *ms = transposed ? &mi : &mo;
+    size_t gb = (mb->gap > mb->P ? mb->gap : mb->P) + 1;
+    size_t gs = (ms->gap > ms->P ? ms->gap : ms->P) + 1;
+    size_t Rs = (q.L_big + gb + s->stride - 1) / s->stride;
+    Rs = Rs > q.L_small + gs ? Rs : q.L_small + gs;
+    EcgRows big = {Rs * s->stride, mb->P + 1}, small = {Rs, ms->P + 1};
+    *in = transposed ? small : big;
+    *out = transposed ? big : small;
+}
+
+// x by rows r (zero elsewhere) <-> t (B, C, L)
+static void to_rows(float *x, const float *t, size_t B, size_t C, size_t L, EcgRows r)
+{
+    memset(x, 0, ecg_rows_size(B, r, C) * sizeof *x);
+    for (size_t b = 0; b < B; b++)
+        for (size_t c = 0; c < C; c++)
+            for (size_t l = 0; l < L; l++)
+                x[(b * r.R + r.P + l) * C + c] = t[(b * C + c) * L + l];
+}
+
+static void from_rows(float *t, const float *x, size_t B, size_t C, size_t L, EcgRows r)
+{
+    for (size_t b = 0; b < B; b++)
+        for (size_t c = 0; c < C; c++)
+            for (size_t l = 0; l < L; l++)
+                t[(b * C + c) * L + l] = x[(b * r.R + r.P + l) * C + c];
+}
+
+// whether every float of x by rows outside its sequences is 0
+static bool zero_between(const float *x, size_t B, size_t C, size_t L, EcgRows r)
+{
+    for (size_t j = 0; j < (B + 1) * r.R; j++) {
+        size_t b = j / r.R, t = j % r.R;
+        bool inside = b < B && t >= r.P && t < r.P + L;
+        for (size_t c = 0; c < C && !inside; c++)
+            if (x[j * C + c] != 0.0f)
+                return false;
+    }
+    return true;
+}
+
+// The reference backward from dout: din, dw (from 1 each), db (from 1 each).
+static void reference_backward(const Pairing *q, const EcgConv1dShape *s, bool transposed,
+                               double *r_in, double *r_dout, double *r_din, double *r_dw,
+                               double *r_db, const float *w)
+{
+    size_t Lout = transposed ? q->L_big : q->L_small;
+    size_t n_in = s->B * s->C * s->L, n_w = s->OC * s->C * s->K;
+    memset(r_din, 0, n_in * sizeof *r_din);
+    for (size_t i = 0; i < n_w; i++)
+        r_dw[i] = 1;
+    for (size_t i = 0; i < s->OC; i++)
+        r_db[i] = 1;
+    if (transposed) {
+        direct_pairs(q, r_din, r_dout, NULL, w, false);
+        direct_pairs(q, r_in, r_dout, r_dw, w, false);
+    } else {
+        direct_pairs(q, r_dout, r_din, NULL, w, true);
+        direct_pairs(q, r_dout, r_in, r_dw, w, false);
+    }
+    for (size_t b = 0; b < s->B; b++)
+        for (size_t o = 0; o < s->OC; o++)
+            for (size_t l = 0; l < Lout; l++)
+                r_db[o] += r_dout[(b * s->OC + o) * Lout + l];
+}
+
+// Forward and backward of one shape in both layouts against the direct sums: on
+// (B, C, L) tensors, and by rows through the ReLU (the backward masking dout in
+// place), from tensors zero around their sequences that stay so. The input
+// gradient is overwritten (NaN beforehand), the weight and bias gradients added to
+// what they held.
 static double conv_layout_error(EcgConv1dShape s, bool transposed)
 {
     Pairing q = pairing(&s, transposed);
@@ -327,63 +456,61 @@ static double conv_layout_error(EcgConv1dShape s, bool transposed)
     for (size_t i = 0; i < n_out; i++)
         dout[i] = uniform();
 
-    // the reference: out, din, dw (from 1 each), db (from 1 each)
     double *r_in = calloc(n_in, sizeof *r_in), *r_out = calloc(n_out, sizeof *r_out);
     double *r_din = calloc(n_in, sizeof *r_din), *r_dout = calloc(n_out, sizeof *r_dout);
     double *r_dw = calloc(n_w, sizeof *r_dw), *r_db = calloc(s.OC, sizeof *r_db);
     for (size_t i = 0; i < n_in; i++)
         r_in[i] = in[i];
-    for (size_t i = 0; i < n_out; i++)
-        r_dout[i] = dout[i];
-    if (transposed) {
+    if (transposed)
         direct_pairs(&q, r_in, r_out, NULL, w, true);
-        direct_pairs(&q, r_din, r_dout, NULL, w, false);
-        direct_pairs(&q, r_in, r_dout, r_dw, w, false);
-    } else {
+    else
         direct_pairs(&q, r_out, r_in, NULL, w, false);
-        direct_pairs(&q, r_dout, r_din, NULL, w, true);
-        direct_pairs(&q, r_dout, r_in, r_dw, w, false);
-    }
     for (size_t b = 0; b < s.B; b++)
         for (size_t o = 0; o < s.OC; o++)
-            for (size_t l = 0; l < Lout; l++) {
+            for (size_t l = 0; l < Lout; l++)
                 r_out[(b * s.OC + o) * Lout + l] += bias[o];
-                r_db[o] += dout[(b * s.OC + o) * Lout + l];
-            }
-    for (size_t i = 0; i < n_w; i++)
-        r_dw[i] += 1;
-    for (size_t i = 0; i < s.OC; i++)
-        r_db[i] += 1;
 
+    EcgRows rin, rout;
+    rows_of(&s, transposed, &rin, &rout);
     size_t n_cache = transposed ? ecg_conv_transpose1d_cache_size(&s) : ecg_conv1d_cache_size(&s);
-    float *cache = malloc(n_cache * sizeof *cache), *out = malloc(n_out * sizeof *out);
-    float *din = malloc(n_in * sizeof *din), *dw = malloc(n_w * sizeof *dw);
-    float *db = malloc(s.OC * sizeof *db), *in_cm = malloc(n_in * sizeof *in_cm);
-    float *out_cm = malloc(n_out * sizeof *out_cm), *dout_cm = malloc(n_out * sizeof *dout_cm);
-    float *din_cm = malloc(n_in * sizeof *din_cm);
+    size_t n_rcache = transposed ? ecg_conv_transpose1d_rows_cache_size(&s)
+                                 : ecg_conv1d_rows_cache_size(&s);
+    size_t n_rin = ecg_rows_size(s.B, rin, s.C), n_rout = ecg_rows_size(s.B, rout, s.OC);
+    float *cache = malloc((n_cache > n_rcache ? n_cache : n_rcache) * sizeof *cache);
+    float *out = malloc(n_out * sizeof *out), *din = malloc(n_in * sizeof *din);
+    float *dw = malloc(n_w * sizeof *dw), *db = malloc(s.OC * sizeof *db);
+    float *in_r = malloc(n_rin * sizeof *in_r), *out_r = malloc(n_rout * sizeof *out_r);
+    float *dout_r = malloc(n_rout * sizeof *dout_r), *din_r = malloc(n_rin * sizeof *din_r);
     double err = 0;
-    for (int cm = 0; cm < 2; cm++) {
+    for (int by_rows = 0; by_rows < 2; by_rows++) {
         for (size_t i = 0; i < n_in; i++)
             din[i] = NAN;
         for (size_t i = 0; i < n_w; i++)
             dw[i] = 1;
         for (size_t i = 0; i < s.OC; i++)
             db[i] = 1;
-        if (cm) {
-            swap01(in_cm, in, s.B, s.C, s.L);
-            swap01(dout_cm, dout, s.B, s.OC, Lout);
-            memcpy(din_cm, din, n_in * sizeof *din);
+        if (by_rows) {
+            to_rows(in_r, in, s.B, s.C, s.L, rin);
+            memset(out_r, 0, n_rout * sizeof *out_r);
+            to_rows(dout_r, dout, s.B, s.OC, Lout, rout);
+            to_rows(din_r, din, s.B, s.C, s.L, rin); // zero around, NaN inside
             if (transposed) {
-                ecg_conv_transpose1d_forward_cm(out_cm, cache, in_cm, w, bias, true, &s);
-                ecg_conv_transpose1d_backward_cm(din_cm, dw, db, dout_cm, in_cm, cache, w, &s);
+                ecg_conv_transpose1d_forward_rows(out_r, cache, in_r, w, bias, true, &s, rin, rout);
+                ecg_conv_transpose1d_backward_rows(din_r, dw, db, dout_r, out_r, in_r, cache, w,
+                                                   &s, rin, rout);
             } else {
-                ecg_conv1d_forward_cm(out_cm, cache, in_cm, w, bias, true, &s);
-                ecg_conv1d_backward_cm(din_cm, dw, db, dout_cm, in_cm, cache, w, &s);
+                ecg_conv1d_forward_rows(out_r, cache, in_r, w, bias, true, &s, rin, rout);
+                ecg_conv1d_backward_rows(din_r, dw, db, dout_r, out_r, in_r, cache, w, &s, rin,
+                                         rout);
             }
-            swap01(out, out_cm, s.OC, s.B, Lout);
-            swap01(din, din_cm, s.C, s.B, s.L);
+            from_rows(out, out_r, s.B, s.OC, Lout, rout);
+            from_rows(din, din_r, s.B, s.C, s.L, rin);
+            CHECK(zero_between(out_r, s.B, s.OC, Lout, rout));
+            CHECK(zero_between(din_r, s.B, s.C, s.L, rin));
             for (size_t i = 0; i < n_out; i++) // through the ReLU
                 err = fmax(err, fabs(out[i] - fmax(r_out[i], 0.0)));
+            for (size_t i = 0; i < n_out; i++) // the ReLU's mask, as the layer saw it
+                r_dout[i] = out[i] > 0.0f ? dout[i] : 0.0;
         } else {
             if (transposed) {
                 ecg_conv_transpose1d_forward(out, cache, in, w, bias, &s);
@@ -393,14 +520,17 @@ static double conv_layout_error(EcgConv1dShape s, bool transposed)
                 ecg_conv1d_backward(din, dw, db, dout, cache, w, &s);
             }
             err = fmax(err, max_diff(out, r_out, n_out));
+            for (size_t i = 0; i < n_out; i++)
+                r_dout[i] = dout[i];
         }
+        reference_backward(&q, &s, transposed, r_in, r_dout, r_din, r_dw, r_db, w);
         err = fmax(err, max_diff(din, r_din, n_in));
         err = fmax(err, max_diff(dw, r_dw, n_w));
         err = fmax(err, max_diff(db, r_db, s.OC));
     }
     free(in), free(w), free(bias), free(dout), free(r_in), free(r_out), free(r_din);
     free(r_dout), free(r_dw), free(r_db), free(cache), free(out), free(din), free(dw), free(db);
-    free(in_cm), free(out_cm), free(dout_cm), free(din_cm);
+    free(in_r), free(out_r), free(dout_r), free(din_r);
     return err;
 }
 

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../nn/activation.h"
 #include "../nn/conv1d.h"
 #include "../nn/loss.h"
 #include "model-private.h"
@@ -31,15 +30,16 @@ typedef struct {
     const float *b[N_LAYERS]; // (out)
     float *dw[N_LAYERS], *db[N_LAYERS];
     EcgConv1dShape shape[N_LAYERS]; // of the current batch
-    // activations
+    EcgRows rows[N_LAYERS + 1];     // of the input and of each layer's output
+    // activations: the layers' tensors by rows (conv1d.h), rows[i] for layer i's input
     float *x;                 // (B, T, 12) the input
-    float *xt;                // (12, B, T) the input, channel-major as every activation
-    float *y[N_LAYERS];       // (out, B, L) layer outputs, after the ReLU but the last's
+    float *xr;                // (B, T, 12) the same by rows
+    float *y[N_LAYERS];       // (B, L, out) layer outputs, after the ReLU but the last's
     float *cache[N_LAYERS];   // the layers' caches
     float *x_mean;            // (B, T, 12) the last output cropped to T
     // backward
     float *dx_mean;           // (B, T, 12)
-    float *dy[N_LAYERS];      // (out, B, L) gradient of y, then in place of the output
+    float *dy[N_LAYERS];      // (B, L, out) gradient of y, then in place of the output
                               // before the ReLU
 } Cae;
 
@@ -73,10 +73,37 @@ static size_t out_len(const Cae *c, size_t i)
                                 : ecg_conv1d_out_len(&c->shape[i]);
 }
 
-// floats of layer i's output
-static size_t out_size(const Cae *c, size_t i)
+// The rows of every tensor: R of the input and each output a multiple of one unit
+// (halved by each convolution, doubled by each transposed one, all of stride 2),
+// the least unit with the margins of both layers that use a tensor.
+static void lay_rows(Cae *c, size_t T)
 {
-    return c->shape[i].B * c->shape[i].OC * out_len(c, i);
+    EcgMargins need[N_LAYERS + 1] = {{0}};
+    size_t len[N_LAYERS + 1] = {T}, scale[N_LAYERS + 1], unit = 1;
+    int level[N_LAYERS + 1] = {0}, deepest = 0;
+    for (size_t i = 0; i < N_LAYERS; i++) {
+        EcgMargins in, out;
+        if (LAYERS[i].transposed)
+            ecg_conv_transpose1d_margins(&c->shape[i], &in, &out);
+        else
+            ecg_conv1d_margins(&c->shape[i], &in, &out);
+        EcgMargins *m[2] = {&need[i], &need[i + 1]}, *got[2] = {&in, &out};
+        for (size_t j = 0; j < 2; j++) {
+            m[j]->P = got[j]->P > m[j]->P ? got[j]->P : m[j]->P;
+            m[j]->gap = got[j]->gap > m[j]->gap ? got[j]->gap : m[j]->gap;
+        }
+        len[i + 1] = out_len(c, i);
+        level[i + 1] = level[i] + (LAYERS[i].transposed ? 1 : -1);
+        deepest = level[i + 1] < deepest ? level[i + 1] : deepest;
+    }
+    for (size_t i = 0; i <= N_LAYERS; i++) {
+        size_t around = need[i].gap > need[i].P ? need[i].gap : need[i].P;
+        scale[i] = (size_t)1 << (level[i] - deepest);
+        size_t u = (len[i] + around + scale[i] - 1) / scale[i];
+        unit = u > unit ? u : unit;
+    }
+    for (size_t i = 0; i <= N_LAYERS; i++)
+        c->rows[i] = (EcgRows){unit * scale[i], need[i].P};
 }
 
 static size_t cae_layout(EcgModel *m, size_t B, size_t T, float *base)
@@ -89,45 +116,33 @@ static size_t cae_layout(EcgModel *m, size_t B, size_t T, float *base)
                                        (LAYERS[i].k - 1) / 2, LAYERS[i].transposed ? 1 : 0};
         L = out_len(c, i);
     }
+    lay_rows(c, T);
     size_t n = B * T * ECG_N_LEADS;
     c->x = ecg_carve(&cv, n);
-    c->xt = ecg_carve(&cv, n);
-    for (size_t i = 0; i < N_LAYERS; i++) {
-        c->y[i] = ecg_carve(&cv, out_size(c, i));
+    float *first_by_rows = c->xr = ecg_carve(&cv, ecg_rows_size(B, c->rows[0], ECG_N_LEADS));
+    for (size_t i = 0; i < N_LAYERS; i++)
+        c->y[i] = ecg_carve(&cv, ecg_rows_size(B, c->rows[i + 1], LAYERS[i].out));
+    for (size_t i = 0; i < N_LAYERS; i++)
+        c->dy[i] = ecg_carve(&cv, ecg_rows_size(B, c->rows[i + 1], LAYERS[i].out));
+    float *end_by_rows = ecg_carve(&cv, 0);
+    for (size_t i = 0; i < N_LAYERS; i++)
         c->cache[i] = ecg_carve(&cv, LAYERS[i].transposed
-                                         ? ecg_conv_transpose1d_cache_size(&c->shape[i])
-                                         : ecg_conv1d_cache_size(&c->shape[i]));
-    }
+                                         ? ecg_conv_transpose1d_rows_cache_size(&c->shape[i])
+                                         : ecg_conv1d_rows_cache_size(&c->shape[i]));
     c->x_mean = ecg_carve(&cv, n);
     c->dx_mean = ecg_carve(&cv, n);
-    for (size_t i = 0; i < N_LAYERS; i++)
-        c->dy[i] = ecg_carve(&cv, out_size(c, i));
+    if (base) // the rows around the sequences are the layers' padding: zero, and kept so
+        memset(first_by_rows, 0, (size_t)(end_by_rows - first_by_rows) * sizeof *base);
     return cv.used;
 }
 
-// dst[c, b, t] = src[b, t, c] for t < T; dst's rows are L >= T long, zero past T
-static void to_channels(float *dst,       // (C, B, L)
-                        const float *src, // (B, T, C)
-                        size_t B, size_t T, size_t C, size_t L)
+// the sequences of (B, T, 12) between x by rows r (12 channels) and t, either way
+static void copy_rows(float *x, float *t, EcgRows r, size_t B, size_t T, bool to_rows)
 {
-    for (size_t ch = 0; ch < C; ch++)
-        for (size_t b = 0; b < B; b++) {
-            float *row = dst + (ch * B + b) * L;
-            for (size_t t = 0; t < T; t++)
-                row[t] = src[(b * T + t) * C + ch];
-            memset(row + T, 0, (L - T) * sizeof *row);
-        }
-}
-
-// dst[b, t, c] = src[c, b, t] for t < T: the first T of every row of L
-static void from_channels(float *dst,       // (B, T, C)
-                          const float *src, // (C, B, L)
-                          size_t B, size_t T, size_t C, size_t L)
-{
-    for (size_t b = 0; b < B; b++)
-        for (size_t t = 0; t < T; t++)
-            for (size_t ch = 0; ch < C; ch++)
-                dst[(b * T + t) * C + ch] = src[(ch * B + b) * L + t];
+    for (size_t b = 0; b < B; b++) {
+        float *row = x + (b * r.R + r.P) * ECG_N_LEADS, *seq = t + b * T * ECG_N_LEADS;
+        memcpy(to_rows ? row : seq, to_rows ? seq : row, T * ECG_N_LEADS * sizeof *x);
+    }
 }
 
 static void cae_forward(EcgModel *m, const float *x, const float *eps, EcgModelOutputs *out)
@@ -136,19 +151,19 @@ static void cae_forward(EcgModel *m, const float *x, const float *eps, EcgModelO
     Cae *c = (Cae *)m;
     size_t B = m->B, T = m->T;
     memcpy(c->x, x, B * T * ECG_N_LEADS * sizeof *x);
-    to_channels(c->xt, x, B, T, ECG_N_LEADS, T);
-    const float *in = c->xt;
+    copy_rows(c->xr, c->x, c->rows[0], B, T, true);
+    const float *in = c->xr;
     for (size_t i = 0; i < N_LAYERS; i++) {
         bool relu = i < N_LAYERS - 1;
         if (LAYERS[i].transposed)
-            ecg_conv_transpose1d_forward_cm(c->y[i], c->cache[i], in, c->w[i], c->b[i], relu,
-                                            &c->shape[i]);
+            ecg_conv_transpose1d_forward_rows(c->y[i], c->cache[i], in, c->w[i], c->b[i], relu,
+                                              &c->shape[i], c->rows[i], c->rows[i + 1]);
         else
-            ecg_conv1d_forward_cm(c->y[i], c->cache[i], in, c->w[i], c->b[i], relu,
-                                  &c->shape[i]);
+            ecg_conv1d_forward_rows(c->y[i], c->cache[i], in, c->w[i], c->b[i], relu,
+                                    &c->shape[i], c->rows[i], c->rows[i + 1]);
         in = c->y[i];
     }
-    from_channels(c->x_mean, c->y[N_LAYERS - 1], B, T, ECG_N_LEADS, out_len(c, N_LAYERS - 1));
+    copy_rows(c->y[N_LAYERS - 1], c->x_mean, c->rows[N_LAYERS], B, T, false);
     *out = (EcgModelOutputs){.B = B, .T = T, .x_mean = c->x_mean};
 }
 
@@ -162,19 +177,19 @@ static void cae_loss(EcgModel *m, EcgModelLoss *loss, bool grads)
         return;
     memset(c->dx_mean, 0, n * sizeof *c->dx_mean);
     ecg_mse_backward(c->dx_mean, 1.0f, c->x_mean, c->x, n);
-    // the cropped samples get no gradient: dy is zero past T
-    to_channels(c->dy[N_LAYERS - 1], c->dx_mean, B, T, ECG_N_LEADS, out_len(c, N_LAYERS - 1));
+    // the cropped samples get no gradient: their rows stay zero
+    copy_rows(c->dy[N_LAYERS - 1], c->dx_mean, c->rows[N_LAYERS], B, T, true);
     for (size_t i = N_LAYERS; i-- > 0;) {
         float *din = i ? c->dy[i - 1] : NULL; // the input needs no gradient
-        const float *in = i ? c->y[i - 1] : c->xt;
+        const float *in = i ? c->y[i - 1] : c->xr;
+        const float *out = i < N_LAYERS - 1 ? c->y[i] : NULL; // through the ReLU
         if (LAYERS[i].transposed)
-            ecg_conv_transpose1d_backward_cm(din, c->dw[i], c->db[i], c->dy[i], in, c->cache[i],
-                                             c->w[i], &c->shape[i]);
+            ecg_conv_transpose1d_backward_rows(din, c->dw[i], c->db[i], c->dy[i], out, in,
+                                               c->cache[i], c->w[i], &c->shape[i], c->rows[i],
+                                               c->rows[i + 1]);
         else
-            ecg_conv1d_backward_cm(din, c->dw[i], c->db[i], c->dy[i], in, c->cache[i], c->w[i],
-                                   &c->shape[i]);
-        if (din) // through the ReLU
-            ecg_relu_backward_inplace(din, c->y[i - 1], out_size(c, i - 1));
+            ecg_conv1d_backward_rows(din, c->dw[i], c->db[i], c->dy[i], out, in, c->cache[i],
+                                     c->w[i], &c->shape[i], c->rows[i], c->rows[i + 1]);
     }
 }
 

@@ -20,12 +20,6 @@ void ecg_relu_backward(float *din, const float *dout, const float *out, size_t n
     }
 }
 
-void ecg_relu_backward_inplace(float *d, const float *out, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        d[i] = out[i] > 0.0f ? d[i] : 0.0f;
-}
-
 void ecg_logvar_bound_forward(float *lv, const float *raw, size_t n)
 {
     const float c = ECG_LOGVAR_BOUND;

@@ -8,9 +8,6 @@
 /* out = max(in, 0). Backward reads out: the gradient passes where out > 0. */
 void ecg_relu_forward(float *out, const float *in, size_t n);
 void ecg_relu_backward(float *din, const float *dout, const float *out, size_t n);
-/* The same in place, for a gradient nothing else adds to: d <- d where out > 0,
- * else 0. */
-void ecg_relu_backward_inplace(float *d, const float *out, size_t n);
 
 /* The decoders' log-variance, lv = c tanh(raw / c), stays within (-c, c), so
  * e^-lv in the Gaussian NLL can neither explode nor vanish. */

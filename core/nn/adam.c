@@ -22,15 +22,34 @@ void ecg_adam_step(float *param, const float *grad, float *m, float *v, size_t n
     }
 }
 
-double ecg_clip_grad_norm(float *grad, size_t n, double max_norm)
+// in 8 running sums, which vectorise (one would make every addition wait for the
+// one before)
+double ecg_grad_sq_sum(const float *grad, size_t n)
 {
-    double sum = 0.0;
-    for (size_t i = 0; i < n; i++)
+    enum { W = 8 };
+    double sums[W] = {0}, sum = 0.0;
+    size_t i = 0;
+    for (; i + W <= n; i += W)
+        for (size_t j = 0; j < W; j++)
+            sums[j] += (double)grad[i + j] * grad[i + j];
+    for (; i < n; i++)
         sum += (double)grad[i] * grad[i];
-    double norm = sqrt(sum);
+    for (size_t j = 0; j < W; j++)
+        sum += sums[j];
+    return sum;
+}
+
+void ecg_clip_grad_scale(float *grad, size_t n, double norm, double max_norm)
+{
     double coef = max_norm / (norm + 1e-6);
     if (coef < 1.0)
         for (size_t i = 0; i < n; i++)
             grad[i] *= (float)coef;
+}
+
+double ecg_clip_grad_norm(float *grad, size_t n, double max_norm)
+{
+    double norm = sqrt(ecg_grad_sq_sum(grad, n));
+    ecg_clip_grad_scale(grad, n, norm, max_norm);
     return norm;
 }

@@ -25,3 +25,9 @@ void ecg_adam_step(float *param, const float *grad, float *m, float *v, size_t n
 /* Scale grad so that its Euclidean norm is at most max_norm (by
  * max_norm / (norm + 1e-6) when larger). Returns the norm before scaling. */
 double ecg_clip_grad_norm(float *grad, size_t n, double max_norm);
+
+/* The two halves of it, for a gradient in parts (one per thread): the sum of
+ * squares of a part, in double; and the scaling of a part, given the whole's norm
+ * (the square root of the parts' sums added). */
+double ecg_grad_sq_sum(const float *grad, size_t n);
+void ecg_clip_grad_scale(float *grad, size_t n, double norm, double max_norm);

@@ -1,307 +1,40 @@
 #include "conv1d.h"
 
 #include <assert.h>
-#include <stdbool.h>
 #include <string.h>
 
-#include "activation.h"
-#include "gemm.h"
-
-// Element [b, c, l] of a tensor of the layer, C channels of length L, lies at
-// b sb + c sc + l: (B, C, L) or channel-major (C, B, L).
-typedef struct {
-    size_t sb, sc;
-} Strides;
-
-static Strides strides(bool cm, size_t B, size_t C, size_t L)
-{
-    return cm ? (Strides){L, B * L} : (Strides){C * L, L};
-}
+#include "vecmath.h"
 
 // ----------------------------------------------------------------------------
-// column matrices: col[(c,k), (b,l)] <-> x[b, c, l stride - padding + k]
+// a layer as a pairing of two tensors by rows
 //
-// Through the phases of one row of x: P[r, m] = x[b, c, m stride + r - padding]
-// (0 in the padding), so that with k = q stride + r, row (c,k) of sequence b is
-// P[r, q .. q + Lc), one contiguous run; only building the phases (and adding
-// them back) takes strided steps, over x once instead of K times. The phases of
-// a row stay in L1 while its K rows are copied out or summed in.
+// Either layer pairs a "big" tensor (the convolution's input, the transposed
+// one's output) with a "small" one: small[l] meets big[l s - p + k] (s = stride, p
+// = padding) through the matrix W_k[cb, cs] = weight[cs, cb, k], the weight being
+// (OC, C, K) for the convolution and (C, OC, K) for the transposed one: (small
+// channels, big channels, K) for both. Three products on the pairing make the
+// forward and backward passes of both layers:
+//   windows  small[l] = bias + sum_k big[l s - p + k] W_k       conv forward, transposed din
+//   phases   big[t] = bias + sum_{t = l s - p + k} small[l] W_k^T   conv din, transposed forward
+//   weights  dW_k += sum_l big[l s - p + k]^T small[l]           both weight gradients
 
 typedef struct {
-    Strides xs;         // of x
-    size_t B, Cx, Lx;   // x (B, Cx, Lx)
-    size_t Lc, K;       // columns per sequence, kernel size
-    size_t stride, padding;
-} Cols;
+    size_t B, K, s, p;
+    size_t Lb, Cb, Ls, Cs; // lengths and channels of the big and small tensors
+    EcgRows rb, rs;
+    ptrdiff_t delta;       // row j of the small tensor meets rows j s + delta + k of the big one
+} Pair;
 
-// per phase: Lc positions and the K - 1 more the last window reaches
-static size_t phase_len(const Cols *g)
+size_t ecg_rows_size(size_t B, EcgRows rows, size_t C)
 {
-    return g->Lc + (g->K - 1) / g->stride;
+    return (B + 1) * rows.R * C + ECG_VGEMM_SLACK;
 }
-
-// floats of the work space: the phases of one row
-static size_t phases_size(const Cols *g)
-{
-    return g->stride * phase_len(g);
-}
-
-// The batch goes through each layer CHUNK floats of columns at a time (Bc
-// sequences; at least one), so that a chunk's column matrix, made and consumed at
-// once, stays in L2 instead of the whole batch's going out to memory and back.
-enum { CHUNK = 1 << 15 };
-
-static size_t chunk(size_t B, size_t per_seq)
-{
-    size_t Bc = CHUNK / per_seq;
-    return Bc < 1 ? 1 : Bc < B ? Bc : B;
-}
-
-// the windows of sequences b .. b + Bc (fewer at the end of the batch)
-static Cols chunk_cols(const Cols *g, size_t b, size_t Bc)
-{
-    Cols c = *g;
-    c.B = g->B - b < Bc ? g->B - b : Bc;
-    return c;
-}
-
-// Between a row of x and its phases, P[r, m] <-> x[m s + r - p] (s = stride, p =
-// padding): whole groups of s positions, m in [a, e), in a loop that becomes
-// vector shuffles when inlined with s = 2 (every layer of the CAE), and the few
-// positions at either end one at a time.
-typedef struct {
-    size_t a, e;   // whole groups: positions a s - p .. e s - p, all in [0, Lx)
-    size_t j1, j2; // the ends: positions [0, j1) and [j2, Lx)
-} Groups;
-
-static inline Groups groups(size_t Lx, size_t M, size_t s, size_t p)
-{
-    size_t a = (p + s - 1) / s, e = (Lx + p) / s;
-    a = a > M ? M : a;
-    e = e > M ? M : e;
-    e = e < a ? a : e; // no whole groups: a = e, and everything goes through the ends
-    size_t j1 = a * s > p ? a * s - p : 0, j2 = e * s > p ? e * s - p : 0;
-    return (Groups){a, e, j1 < Lx ? j1 : Lx, j2 < Lx ? j2 : Lx};
-}
-
-// P (s, M) = the phases of row (Lx), 0 in the padding
-static inline __attribute__((always_inline)) void to_phases(float *restrict P,
-                                                            const float *restrict row, size_t Lx,
-                                                            size_t M, size_t s, size_t p)
-{
-    Groups gr = groups(Lx, M, s, p);
-    for (size_t r = 0; r < s; r++)
-        for (size_t i = 0; i < gr.a + (M - gr.e); i++) {
-            size_t m = i < gr.a ? i : gr.e + i - gr.a, j = m * s + r; // j: position + p
-            P[r * M + m] = j >= p && j - p < Lx ? row[j - p] : 0.0f;
-        }
-    for (size_t m = gr.a; m < gr.e; m++)
-        for (size_t r = 0; r < s; r++)
-            P[r * M + m] = row[m * s + r - p];
-}
-
-// row (Lx) = v + the phases P (s, M), through a ReLU if relu; a position past the
-// phases gets v alone
-static inline __attribute__((always_inline)) void from_phases(float *restrict row,
-                                                              const float *restrict P, size_t Lx,
-                                                              size_t M, size_t s, size_t p,
-                                                              float v, bool relu)
-{
-    Groups gr = groups(Lx, M, s, p);
-    for (size_t i = 0; i < gr.j1 + (Lx - gr.j2); i++) {
-        size_t j = i < gr.j1 ? i : gr.j2 + i - gr.j1, m = (j + p) / s, r = (j + p) % s;
-        float y = (m < M ? P[r * M + m] : 0.0f) + v;
-        row[j] = relu && y < 0.0f ? 0.0f : y;
-    }
-    for (size_t m = gr.a; m < gr.e; m++)
-        for (size_t r = 0; r < s; r++) {
-            float y = P[r * M + m] + v;
-            row[m * s + r - p] = relu && y < 0.0f ? 0.0f : y;
-        }
-}
-
-static void im2col(float *restrict col,     // (Cx*K, B*Lc)
-                   float *restrict ph,      // (phases_size) work space
-                   const float *restrict x, // (B, Cx, Lx) with strides g->xs
-                   const Cols *g)
-{
-    size_t s = g->stride, M = phase_len(g), p = g->padding, Lc = g->Lc;
-    for (size_t c = 0; c < g->Cx; c++)
-        for (size_t b = 0; b < g->B; b++) {
-            const float *row = x + b * g->xs.sb + c * g->xs.sc;
-            if (s == 2)
-                to_phases(ph, row, g->Lx, M, 2, p);
-            else
-                to_phases(ph, row, g->Lx, M, s, p);
-            for (size_t k = 0; k < g->K; k++) {
-                float *dst = col + ((c * g->K + k) * g->B + b) * Lc;
-                const float *src = ph + (k % s) * M + k / s;
-                for (size_t l = 0; l < Lc; l++)
-                    dst[l] = src[l];
-            }
-        }
-}
-
-// x[b, c, :] = v + the columns added back, v = bias[c] (0 without bias), through a
-// ReLU if relu: every element of x is written. Positions no window reaches (K <
-// stride, or the end of x past the last window) get v alone.
-static void col2im(float *restrict x,          // (B, Cx, Lx) with strides g->xs
-                   float *restrict ph,         // (phases_size) work space
-                   const float *restrict col,  // (Cx*K, B*Lc)
-                   const float *restrict bias, // (Cx) or NULL
-                   bool relu, const Cols *g)
-{
-    size_t s = g->stride, M = phase_len(g), p = g->padding, Lc = g->Lc;
-    for (size_t c = 0; c < g->Cx; c++) {
-        float v = bias ? bias[c] : 0.0f;
-        for (size_t b = 0; b < g->B; b++) {
-            // phase r: the rows k = r, r + s, ... shifted by q = k / s and summed
-            memset(ph, 0, s * M * sizeof *ph);
-            for (size_t k = 0; k < g->K; k++) {
-                const float *src = col + ((c * g->K + k) * g->B + b) * Lc;
-                float *dst = ph + (k % s) * M + k / s;
-                for (size_t l = 0; l < Lc; l++)
-                    dst[l] += src[l];
-            }
-            float *row = x + b * g->xs.sb + c * g->xs.sc;
-            if (s == 2)
-                from_phases(row, ph, g->Lx, M, 2, p, v, relu);
-            else
-                from_phases(row, ph, g->Lx, M, s, p, v, relu);
-        }
-    }
-}
-
-// ----------------------------------------------------------------------------
-// the rest of the glue
-
-// dst[j, i, :] = src[i, j, :]: (B, C, L) <-> (C, B, L)
-static void swap_outer(float *dst,       // (n1, n0, L)
-                       const float *src, // (n0, n1, L)
-                       size_t n0, size_t n1, size_t L)
-{
-    for (size_t i = 0; i < n0; i++)
-        for (size_t j = 0; j < n1; j++)
-            memcpy(dst + (j * n0 + i) * L, src + (i * n1 + j) * L, L * sizeof *dst);
-}
-
-// x[b, c, :] = bias[c], or 0 without bias
-static void fill_bias(float *x, const float *bias, Strides xs, size_t B, size_t C, size_t L)
-{
-    for (size_t c = 0; c < C; c++)
-        for (size_t b = 0; b < B; b++) {
-            float *row = x + b * xs.sb + c * xs.sc, v = bias ? bias[c] : 0.0f;
-            for (size_t l = 0; l < L; l++)
-                row[l] = v;
-        }
-}
-
-// dbias[c] += sum over b and l of dx[b, c, l], in 16 running sums: one would make
-// every addition wait for the one before
-static void bias_backward(float *dbias, const float *dx, Strides xs, size_t B, size_t C,
-                          size_t L)
-{
-    enum { W = 16 };
-    for (size_t c = 0; c < C; c++) {
-        float sums[W] = {0}, sum = 0.0f;
-        for (size_t b = 0; b < B; b++) {
-            const float *row = dx + b * xs.sb + c * xs.sc;
-            size_t l = 0;
-            for (; l + W <= L; l += W)
-                for (size_t i = 0; i < W; i++)
-                    sums[i] += row[l + i];
-            for (; l < L; l++)
-                sum += row[l];
-        }
-        for (size_t i = 0; i < W; i++)
-            sum += sums[i];
-        dbias[c] += sum;
-    }
-}
-
-// ----------------------------------------------------------------------------
-// convolution
 
 size_t ecg_conv1d_out_len(const EcgConv1dShape *s)
 {
     assert(s->stride > 0 && s->L + 2 * s->padding >= s->K);
     return (s->L + 2 * s->padding - s->K) / s->stride + 1;
 }
-
-// windows over the input, one column per output position
-static Cols conv_cols(const EcgConv1dShape *s, bool cm)
-{
-    return (Cols){strides(cm, s->B, s->C, s->L), s->B, s->C, s->L, ecg_conv1d_out_len(s), s->K,
-                  s->stride, s->padding};
-}
-
-// cache: col and dcol of a chunk (C*K, Bc*Lout) each | phases of the input |
-// (B, C, L) only: the input (B, C, L) and y (OC, B*Lout)
-size_t ecg_conv1d_cache_size(const EcgConv1dShape *s)
-{
-    Cols g = conv_cols(s, true);
-    size_t CK = s->C * s->K;
-    return 2 * CK * chunk(s->B, CK * g.Lc) * g.Lc + phases_size(&g) +
-           s->B * (s->C * s->L + s->OC * g.Lc);
-}
-
-static void conv1d_forward(float *out, float *cache, const float *in, const float *weight,
-                           const float *bias, bool relu, const EcgConv1dShape *s, bool cm)
-{
-    Cols g = conv_cols(s, cm);
-    size_t Lout = g.Lc, n = s->B * Lout, CK = s->C * s->K, Bc = chunk(s->B, CK * Lout);
-    float *col = cache, *ph = col + 2 * CK * Bc * Lout, *x = ph + phases_size(&g);
-    float *y = cm ? out : x + s->B * s->C * s->L;
-    if (!cm) {
-        memcpy(x, in, s->B * s->C * s->L * sizeof *x);
-        in = x;
-    }
-    // (OC, B*Lout) = bias + (OC, C*K) (C*K, B*Lout), Bc sequences at a time
-    fill_bias(y, bias, strides(true, s->B, s->OC, Lout), s->B, s->OC, Lout);
-    for (size_t b = 0; b < s->B; b += Bc) {
-        Cols gc = chunk_cols(&g, b, Bc);
-        im2col(col, ph, in + b * g.xs.sb, &gc);
-        ecg_gemm(false, false, s->OC, gc.B * Lout, CK, 1.0f, weight, CK, col, gc.B * Lout, 1.0f,
-                 y + b * Lout, n);
-    }
-    if (relu)
-        ecg_relu_forward(y, y, s->OC * n);
-    if (!cm)
-        swap_outer(out, y, s->OC, s->B, Lout);
-}
-
-static void conv1d_backward(float *din, float *dweight, float *dbias, const float *dout,
-                            const float *in, float *cache, const float *weight,
-                            const EcgConv1dShape *s, bool cm)
-{
-    Cols g = conv_cols(s, cm);
-    size_t Lout = g.Lc, n = s->B * Lout, CK = s->C * s->K, Bc = chunk(s->B, CK * Lout);
-    float *col = cache, *dcol = col + CK * Bc * Lout, *ph = dcol + CK * Bc * Lout;
-    float *x = ph + phases_size(&g), *tmp = x + s->B * s->C * s->L;
-    const float *dy = dout; // (OC, B*Lout)
-    if (!cm) {
-        swap_outer(tmp, dout, s->B, s->OC, Lout);
-        dy = tmp;
-        in = x;
-    }
-    if (dbias)
-        bias_backward(dbias, dy, strides(true, s->B, s->OC, Lout), s->B, s->OC, Lout);
-    for (size_t b = 0; b < s->B; b += Bc) {
-        Cols gc = chunk_cols(&g, b, Bc);
-        size_t nc = gc.B * Lout;
-        // (OC, C*K) += (OC, Bc*Lout) (Bc*Lout, C*K), the columns made again
-        im2col(col, ph, in + b * g.xs.sb, &gc);
-        ecg_gemm(false, true, s->OC, CK, nc, 1.0f, dy + b * Lout, n, col, nc, 1.0f, dweight, CK);
-        if (din) { // (C*K, Bc*Lout) = (C*K, OC) (OC, Bc*Lout)
-            ecg_gemm(true, false, CK, nc, s->OC, 1.0f, weight, CK, dy + b * Lout, n, 0.0f, dcol,
-                     nc);
-            col2im(din + b * g.xs.sb, ph, dcol, NULL, false, &gc);
-        }
-    }
-}
-
-// ----------------------------------------------------------------------------
-// transposed convolution: the same column matrix, with the roles of in and out swapped
 
 size_t ecg_conv_transpose1d_out_len(const EcgConv1dShape *s)
 {
@@ -310,119 +43,419 @@ size_t ecg_conv_transpose1d_out_len(const EcgConv1dShape *s)
     return (s->L - 1) * s->stride - 2 * s->padding + s->K + s->output_padding;
 }
 
-// windows over the output, one column per input position
-static Cols conv_transpose_cols(const EcgConv1dShape *s, bool cm)
+// taps of phase r: the k = r, r + s, ... below K
+static size_t taps(size_t K, size_t s, size_t r)
 {
-    size_t Lout = ecg_conv_transpose1d_out_len(s);
-    return (Cols){strides(cm, s->B, s->OC, Lout), s->B, s->OC, Lout, s->L, s->K, s->stride,
-                  s->padding};
+    return r < K ? (K - r + s - 1) / s : 0;
 }
 
-// cache: col of a chunk (OC*K, Bc*L) | phases of the output | (B, C, L) only: the
-// input channel-major x (C, B*L) and dx (C, B*L)
-size_t ecg_conv_transpose1d_cache_size(const EcgConv1dShape *s)
+// The rows beyond a sequence that the products reach. Windows read p big rows
+// before it and up to p after. The phases read, for big row t, the small rows l with
+// l s - p + k = t: from floor((K - 1 - p) / s) before the sequence to those of t =
+// Lb - 1 after; and, as whole windows of taps(0) rows, up to taps(0) - 1 - floor(p /
+// s) rows before (with zero weights beyond the first: they need to exist, not to be 0).
+static void pair_margins(size_t K, size_t s, size_t p, size_t Lb, size_t Ls, EcgMargins *big,
+                         EcgMargins *small)
 {
-    Cols g = conv_transpose_cols(s, true);
-    size_t OK = s->OC * s->K;
-    return OK * chunk(s->B, OK * s->L) * s->L + phases_size(&g) + 2 * s->C * s->B * s->L;
+    size_t reach_b = (Ls - 1) * s + K > Lb + p ? (Ls - 1) * s + K - Lb - p : 0;
+    big->P = p;
+    big->gap = reach_b > p ? reach_b : p;
+    size_t window = taps(K, s, 0) - 1, before = window > p / s ? window - p / s : 0;
+    size_t left = K - 1 > p ? (K - 1 - p) / s : 0, last = (Lb - 1 + p) / s;
+    size_t right = last + 1 > Ls ? last + 1 - Ls : 0;
+    small->P = before;
+    small->gap = left > right ? left : right;
 }
 
-static void conv_transpose1d_forward(float *out, float *cache, const float *in,
-                                     const float *weight, const float *bias, bool relu,
-                                     const EcgConv1dShape *s, bool cm)
+static Pair pair(const EcgConv1dShape *s, bool transposed, EcgRows in, EcgRows out)
 {
-    Cols g = conv_transpose_cols(s, cm);
-    size_t n = s->B * s->L, OK = s->OC * s->K, Bc = chunk(s->B, OK * s->L);
-    float *col = cache, *ph = col + OK * Bc * s->L, *x = ph + phases_size(&g);
-    if (!cm) {
-        swap_outer(x, in, s->B, s->C, s->L);
-        in = x;
-    }
-    for (size_t b = 0; b < s->B; b += Bc) {
-        Cols gc = chunk_cols(&g, b, Bc);
-        size_t nc = gc.B * s->L;
-        // (OC*K, Bc*L) = (OC*K, C) (C, Bc*L)
-        ecg_gemm(true, false, OK, nc, s->C, 1.0f, weight, OK, in + b * s->L, n, 0.0f, col, nc);
-        col2im(out + b * g.xs.sb, ph, col, bias, relu, &gc);
+    Pair q = {.B = s->B, .K = s->K, .s = s->stride, .p = s->padding};
+    if (transposed)
+        q.Lb = ecg_conv_transpose1d_out_len(s), q.Cb = s->OC, q.rb = out, q.Ls = s->L,
+        q.Cs = s->C, q.rs = in;
+    else
+        q.Lb = s->L, q.Cb = s->C, q.rb = in, q.Ls = ecg_conv1d_out_len(s), q.Cs = s->OC,
+        q.rs = out;
+    q.delta = (ptrdiff_t)q.rb.P - (ptrdiff_t)q.p - (ptrdiff_t)(q.s * q.rs.P);
+    EcgMargins big, small;
+    pair_margins(q.K, q.s, q.p, q.Lb, q.Ls, &big, &small);
+    assert(q.rb.R == q.s * q.rs.R && q.rb.P >= big.P && q.rb.R >= q.Lb + big.gap &&
+           q.rb.R >= q.rb.P + q.Lb && q.rs.P >= small.P && q.rs.R >= q.Ls + small.gap &&
+           q.rs.R >= q.rs.P + q.Ls);
+    (void)big, (void)small;
+    return q;
+}
+
+// rows [P, (B - 1) R + P + L): from the first sequence's start to the last one's end
+static size_t first_row(EcgRows r)
+{
+    return r.P;
+}
+
+static size_t end_row(EcgRows r, size_t B, size_t L)
+{
+    return (B - 1) * r.R + r.P + L;
+}
+
+// Zero the rows in [lo, hi) of x (C channels) outside its sequences.
+static void clear_between(float *x, EcgRows r, size_t B, size_t L, size_t C, size_t lo,
+                          size_t hi)
+{
+    for (size_t b = 0; b <= B; b++) { // the rows before sequence b, or after the last
+        size_t from = b ? (b - 1) * r.R + r.P + L : 0, to = b < B ? b * r.R + r.P : hi;
+        from = from > lo ? from : lo;
+        to = to < hi ? to : hi;
+        if (from < to)
+            memset(x + from * C, 0, (to - from) * C * sizeof *x);
     }
 }
 
-static void conv_transpose1d_backward(float *din, float *dweight, float *dbias,
-                                      const float *dout, const float *in, float *cache,
-                                      const float *weight, const EcgConv1dShape *s, bool cm)
+// The taps stacked, wa[k Cb + cb, cs] = weight[cs, cb, k], from weight; or, with
+// dweight instead, wa added into dweight the same way. A transpose, 16 small
+// channels at a time, so that a block's rows of the weight stay in L1 while the
+// rows of wa go a cache line at a time.
+static void stack_taps(float *wa, const float *weight, float *dweight, const Pair *q)
 {
-    Cols g = conv_transpose_cols(s, cm);
-    size_t n = s->B * s->L, OK = s->OC * s->K, Bc = chunk(s->B, OK * s->L);
-    float *dcol = cache, *ph = dcol + OK * Bc * s->L, *x = ph + phases_size(&g);
-    float *dx = cm ? din : x + s->C * n; // (C, B*L)
-    if (!cm)
-        in = x;
-    if (dbias)
-        bias_backward(dbias, dout, g.xs, s->B, s->OC, g.Lx);
-    for (size_t b = 0; b < s->B; b += Bc) {
-        Cols gc = chunk_cols(&g, b, Bc);
-        size_t nc = gc.B * s->L;
-        im2col(dcol, ph, dout + b * g.xs.sb, &gc);
-        // (C, OC*K) += (C, Bc*L) (Bc*L, OC*K)
-        ecg_gemm(false, true, s->C, OK, nc, 1.0f, in + b * s->L, n, dcol, nc, 1.0f, dweight, OK);
-        if (din) // (C, Bc*L) = (C, OC*K) (OC*K, Bc*L)
-            ecg_gemm(false, false, s->C, nc, OK, 1.0f, weight, OK, dcol, nc, 0.0f, dx + b * s->L,
-                     n);
+    size_t Cs = q->Cs, Cb = q->Cb, K = q->K;
+    for (size_t c0 = 0; c0 < Cs; c0 += 16) {
+        size_t n = Cs - c0 < 16 ? Cs - c0 : 16;
+        for (size_t cb = 0; cb < Cb; cb++)
+            for (size_t k = 0; k < K; k++) {
+                float *a = wa + (k * Cb + cb) * Cs + c0;
+                size_t w = (c0 * Cb + cb) * K + k;
+                for (size_t c = 0; c < n; c++) {
+                    if (weight)
+                        a[c] = weight[w + c * Cb * K];
+                    else
+                        dweight[w + c * Cb * K] += a[c];
+                }
+            }
     }
-    if (din && !cm)
-        swap_outer(din, dx, s->C, s->B, s->L);
+}
+
+// small (rows, Cs) = bias + the big windows (rows, K Cb, a row every s) wa (K Cb, Cs)
+static void windows(float *small, const float *big, const float *wa, const float *bias,
+                    bool relu, const Pair *q)
+{
+    size_t j0 = first_row(q->rs), j1 = end_row(q->rs, q->B, q->Ls);
+    const float *x = big + ((ptrdiff_t)(j0 * q->s) + q->delta) * (ptrdiff_t)q->Cb;
+    ecg_vgemm(small + j0 * q->Cs, q->Cs, x, q->s * q->Cb, 1, wa, q->Cs, j1 - j0, q->Cs,
+              q->K * q->Cb, false, bias, relu);
+    clear_between(small, q->rs, q->B, q->Ls, q->Cs, j0, j1);
+}
+
+// Rows of the weight gradient's product at a time: each sum over so many rows is
+// made from zero and then added to the running one, so that float's rounding grows
+// with a few hundred terms, not with every row of the batch.
+enum { WEIGHT_ROWS = 256 };
+
+// dweight[cs, cb, k] += sum_l big[l s - p + k, cb] small[l, cs], through dwa (K Cb, Cs)
+static void weights(float *dweight, float *dwa, const float *big, const float *small,
+                    const Pair *q)
+{
+    size_t j0 = first_row(q->rs), j1 = end_row(q->rs, q->B, q->Ls);
+    for (size_t j = j0; j < j1; j += WEIGHT_ROWS) {
+        size_t n = j1 - j < WEIGHT_ROWS ? j1 - j : WEIGHT_ROWS;
+        const float *x = big + ((ptrdiff_t)(j * q->s) + q->delta) * (ptrdiff_t)q->Cb;
+        // (K Cb, Cs) += the windows transposed (K Cb, n) small (n, Cs)
+        ecg_vgemm(dwa, q->Cs, x, 1, q->s * q->Cb, small + j * q->Cs, q->Cs, q->K * q->Cb,
+                  q->Cs, n, j > j0, NULL, false);
+    }
+    stack_taps(dwa, NULL, dweight, q);
+}
+
+// Phases of the big tensor computed by one product: all of them when its rows are
+// narrow (a product's columns are better filled), else one at a time.
+static size_t phase_group(const Pair *q)
+{
+    return q->Cb < 32 ? q->s : 1;
+}
+
+// big[t] = bias + sum over t = l s - p + k of small[l] W_k^T, by phases: with t + p =
+// a s + r, big[a s + r - p] = sum_i small[a - i] W_{r + i s}^T, a product over the
+// small rows a whose window is the taps(r) rows up to a. Phases r0 .. r0 + g go
+// together: wb (taps(r0) Cs, g Cb) holds W_{r + i s}^T for phase r0 + r at rows of
+// window position taps(r0) - 1 - i, zero where r + i s >= K; bias repeated g times in
+// rep.
+static void phases(float *big, const float *small, const float *weight, float *wb, float *rep,
+                   const float *bias, bool relu, const Pair *q)
+{
+    size_t s = q->s, G = phase_group(q);
+    size_t a0 = first_row(q->rs) + q->p / s;
+    size_t a1 = (q->B - 1) * q->rs.R + q->rs.P + (q->Lb - 1 + q->p) / s + 1;
+    for (size_t g = 0; g < G && bias; g++)
+        memcpy(rep + g * q->Cb, bias, q->Cb * sizeof *rep);
+    for (size_t r0 = 0; r0 < s; r0 += G) {
+        size_t g = s - r0 < G ? s - r0 : G, n = taps(q->K, s, r0), N = g * q->Cb;
+        for (size_t i = 0; i < n; i++)
+            for (size_t cs = 0; cs < q->Cs; cs++)
+                for (size_t r = 0; r < g; r++) {
+                    size_t k = r0 + r + (n - 1 - i) * s;
+                    float *row = wb + (i * q->Cs + cs) * N + r * q->Cb;
+                    for (size_t cb = 0; cb < q->Cb; cb++)
+                        row[cb] = k < q->K ? weight[(cs * q->Cb + cb) * q->K + k] : 0.0f;
+                }
+        // (a1 - a0, g Cb) rows s apart = the windows (a1 - a0, n Cs) wb (n Cs, g Cb)
+        float *y = big + ((ptrdiff_t)(a0 * s + r0) + q->delta) * (ptrdiff_t)q->Cb;
+        ecg_vgemm(y, s * q->Cb, small + (a0 + 1 - n) * q->Cs, q->Cs, 1, wb, N, a1 - a0, N,
+                  n * q->Cs, false, bias ? rep : NULL, relu);
+    }
+    ptrdiff_t lo = (ptrdiff_t)(a0 * s) + q->delta, hi = (ptrdiff_t)(a1 * s) + q->delta;
+    clear_between(big, q->rb, q->B, q->Lb, q->Cb, (size_t)lo, (size_t)hi);
+}
+
+// The gradient of a layer's output (rows [lo, hi), C channels) at the start of its
+// backward pass: through the ReLU (0 where out is 0) with out, and summed per
+// channel into dbias, in one pass for each 64 channels. The sums run in float over
+// 64 rows at a time and in double over those: one float sum over a few thousand
+// rows would lose digits.
+static void output_backward(float *dbias, float *dy, const float *out, size_t lo, size_t hi,
+                            size_t C)
+{
+    for (size_t c0 = 0; c0 < C && (dbias || out); c0 += 64) {
+        size_t n = C - c0 < 64 ? C - c0 : 64;
+        float part[64] = {0};
+        double sum[64] = {0};
+        for (size_t j = lo; j < hi; j++) {
+            float *d = dy + j * C + c0;
+            if (out)
+                for (size_t c = 0; c < n; c++)
+                    d[c] = out[j * C + c0 + c] > 0.0f ? d[c] : 0.0f;
+            for (size_t c = 0; c < n; c++)
+                part[c] += d[c];
+            if ((j - lo) % 64 == 63 || j + 1 == hi)
+                for (size_t c = 0; c < n; c++)
+                    sum[c] += part[c], part[c] = 0.0f;
+        }
+        for (size_t c = 0; dbias && c < n; c++)
+            dbias[c0 + c] += (float)sum[c];
+    }
 }
 
 // ----------------------------------------------------------------------------
-// the two layouts
+// the layers by rows
+
+// cache: wa (K Cb, Cs) | wb (taps(0) Cs, s Cb) | rep (s Cb) | dwa (K Cb, Cs)
+static size_t pair_cache_size(size_t K, size_t s, size_t Cb, size_t Cs)
+{
+    return (K * Cb * Cs + ECG_VGEMM_SLACK) + (taps(K, s, 0) * Cs * s * Cb + ECG_VGEMM_SLACK) +
+           s * Cb + K * Cb * Cs;
+}
+
+typedef struct {
+    float *wa, *wb, *rep, *dwa;
+} Cache;
+
+static Cache carve(float *cache, const Pair *q)
+{
+    Cache c = {.wa = cache};
+    c.wb = c.wa + q->K * q->Cb * q->Cs + ECG_VGEMM_SLACK;
+    c.rep = c.wb + taps(q->K, q->s, 0) * q->Cs * q->s * q->Cb + ECG_VGEMM_SLACK;
+    c.dwa = c.rep + q->s * q->Cb;
+    return c;
+}
+
+size_t ecg_conv1d_rows_cache_size(const EcgConv1dShape *s)
+{
+    return pair_cache_size(s->K, s->stride, s->C, s->OC);
+}
+
+size_t ecg_conv_transpose1d_rows_cache_size(const EcgConv1dShape *s)
+{
+    return pair_cache_size(s->K, s->stride, s->OC, s->C);
+}
+
+void ecg_conv1d_margins(const EcgConv1dShape *s, EcgMargins *in, EcgMargins *out)
+{
+    pair_margins(s->K, s->stride, s->padding, s->L, ecg_conv1d_out_len(s), in, out);
+}
+
+void ecg_conv_transpose1d_margins(const EcgConv1dShape *s, EcgMargins *in, EcgMargins *out)
+{
+    pair_margins(s->K, s->stride, s->padding, ecg_conv_transpose1d_out_len(s), s->L, out, in);
+}
+
+void ecg_conv1d_forward_rows(float *out, float *cache, const float *in, const float *weight,
+                             const float *bias, bool relu, const EcgConv1dShape *s,
+                             EcgRows in_rows, EcgRows out_rows)
+{
+    Pair q = pair(s, false, in_rows, out_rows);
+    Cache c = carve(cache, &q);
+    stack_taps(c.wa, weight, NULL, &q);
+    windows(out, in, c.wa, bias, relu, &q);
+}
+
+void ecg_conv1d_backward_rows(float *din, float *dweight, float *dbias, float *dout,
+                              const float *out, const float *in, float *cache,
+                              const float *weight, const EcgConv1dShape *s, EcgRows in_rows,
+                              EcgRows out_rows)
+{
+    Pair q = pair(s, false, in_rows, out_rows);
+    Cache c = carve(cache, &q);
+    output_backward(dbias, dout, out, first_row(q.rs), end_row(q.rs, q.B, q.Ls), q.Cs);
+    weights(dweight, c.dwa, in, dout, &q);
+    if (din)
+        phases(din, dout, weight, c.wb, c.rep, NULL, false, &q);
+}
+
+void ecg_conv_transpose1d_forward_rows(float *out, float *cache, const float *in,
+                                       const float *weight, const float *bias, bool relu,
+                                       const EcgConv1dShape *s, EcgRows in_rows,
+                                       EcgRows out_rows)
+{
+    Pair q = pair(s, true, in_rows, out_rows);
+    Cache c = carve(cache, &q);
+    phases(out, in, weight, c.wb, c.rep, bias, relu, &q);
+}
+
+void ecg_conv_transpose1d_backward_rows(float *din, float *dweight, float *dbias, float *dout,
+                                        const float *out, const float *in, float *cache,
+                                        const float *weight, const EcgConv1dShape *s,
+                                        EcgRows in_rows, EcgRows out_rows)
+{
+    Pair q = pair(s, true, in_rows, out_rows);
+    Cache c = carve(cache, &q);
+    output_backward(dbias, dout, out, first_row(q.rb), end_row(q.rb, q.B, q.Lb), q.Cb);
+    weights(dweight, c.dwa, dout, in, &q);
+    if (din) {
+        stack_taps(c.wa, weight, NULL, &q);
+        windows(din, dout, c.wa, NULL, false, &q);
+    }
+}
+
+// ----------------------------------------------------------------------------
+// the layers on (B, C, L) tensors, through copies by rows
+
+// The least rows that hold one layer's input and output: R of the small tensor from
+// its length and margins, or that the big one's needs.
+static void single_rows(const EcgConv1dShape *s, bool transposed, EcgRows *in, EcgRows *out)
+{
+    EcgMargins mi, mo;
+    size_t Lout;
+    if (transposed) {
+        ecg_conv_transpose1d_margins(s, &mi, &mo);
+        Lout = ecg_conv_transpose1d_out_len(s);
+    } else {
+        ecg_conv1d_margins(s, &mi, &mo);
+        Lout = ecg_conv1d_out_len(s);
+    }
+    const EcgMargins *mb = transposed ? &mo : &mi, *ms = transposed ? &mi : &mo;
+    size_t Lb = transposed ? Lout : s->L, Ls = transposed ? s->L : Lout;
+    size_t gb = mb->gap > mb->P ? mb->gap : mb->P, gs = ms->gap > ms->P ? ms->gap : ms->P;
+    size_t Rs = (Lb + gb + s->stride - 1) / s->stride;
+    Rs = Rs > Ls + gs ? Rs : Ls + gs;
+    EcgRows big = {Rs * s->stride, mb->P}, small = {Rs, ms->P};
+    *in = transposed ? small : big;
+    *out = transposed ? big : small;
+}
+
+// cache: the layer's | in by rows | out (then dout) by rows | din by rows
+static size_t layout_cache_size(const EcgConv1dShape *s, bool transposed)
+{
+    EcgRows in, out;
+    single_rows(s, transposed, &in, &out);
+    return (transposed ? ecg_conv_transpose1d_rows_cache_size(s) : ecg_conv1d_rows_cache_size(s)) +
+           2 * ecg_rows_size(s->B, in, s->C) + ecg_rows_size(s->B, out, s->OC);
+}
+
+size_t ecg_conv1d_cache_size(const EcgConv1dShape *s)
+{
+    return layout_cache_size(s, false);
+}
+
+size_t ecg_conv_transpose1d_cache_size(const EcgConv1dShape *s)
+{
+    return layout_cache_size(s, true);
+}
+
+// x by rows (zero outside the sequences) = t (B, C, L)
+static void to_rows(float *x, const float *t, size_t B, size_t C, size_t L, EcgRows r)
+{
+    memset(x, 0, ecg_rows_size(B, r, C) * sizeof *x);
+    for (size_t b = 0; b < B; b++)
+        for (size_t c = 0; c < C; c++)
+            for (size_t l = 0; l < L; l++)
+                x[(b * r.R + r.P + l) * C + c] = t[(b * C + c) * L + l];
+}
+
+// t (B, C, L) = x by rows
+static void from_rows(float *t, const float *x, size_t B, size_t C, size_t L, EcgRows r)
+{
+    for (size_t b = 0; b < B; b++)
+        for (size_t c = 0; c < C; c++)
+            for (size_t l = 0; l < L; l++)
+                t[(b * C + c) * L + l] = x[(b * r.R + r.P + l) * C + c];
+}
+
+typedef struct {
+    EcgRows in, out;
+    size_t Lout;
+    float *layer, *x, *y, *dx; // the layer's cache, in, out or dout, din
+} Layout;
+
+static Layout layout(float *cache, const EcgConv1dShape *s, bool transposed)
+{
+    Layout l = {.layer = cache};
+    single_rows(s, transposed, &l.in, &l.out);
+    l.Lout = transposed ? ecg_conv_transpose1d_out_len(s) : ecg_conv1d_out_len(s);
+    l.x = cache + (transposed ? ecg_conv_transpose1d_rows_cache_size(s)
+                              : ecg_conv1d_rows_cache_size(s));
+    l.dx = l.x + ecg_rows_size(s->B, l.in, s->C);
+    l.y = l.dx + ecg_rows_size(s->B, l.in, s->C);
+    return l;
+}
+
+static void forward(float *out, float *cache, const float *in, const float *weight,
+                    const float *bias, const EcgConv1dShape *s, bool transposed)
+{
+    Layout l = layout(cache, s, transposed);
+    to_rows(l.x, in, s->B, s->C, s->L, l.in);
+    memset(l.y, 0, ecg_rows_size(s->B, l.out, s->OC) * sizeof *l.y);
+    if (transposed)
+        ecg_conv_transpose1d_forward_rows(l.y, l.layer, l.x, weight, bias, false, s, l.in, l.out);
+    else
+        ecg_conv1d_forward_rows(l.y, l.layer, l.x, weight, bias, false, s, l.in, l.out);
+    from_rows(out, l.y, s->B, s->OC, l.Lout, l.out);
+}
+
+static void backward(float *din, float *dweight, float *dbias, const float *dout, float *cache,
+                     const float *weight, const EcgConv1dShape *s, bool transposed)
+{
+    Layout l = layout(cache, s, transposed);
+    to_rows(l.y, dout, s->B, s->OC, l.Lout, l.out);
+    float *dx = din ? l.dx : NULL;
+    if (dx)
+        memset(dx, 0, ecg_rows_size(s->B, l.in, s->C) * sizeof *dx);
+    if (transposed)
+        ecg_conv_transpose1d_backward_rows(dx, dweight, dbias, l.y, NULL, l.x, l.layer, weight,
+                                           s, l.in, l.out);
+    else
+        ecg_conv1d_backward_rows(dx, dweight, dbias, l.y, NULL, l.x, l.layer, weight, s, l.in,
+                                 l.out);
+    if (din)
+        from_rows(din, dx, s->B, s->C, s->L, l.in);
+}
 
 void ecg_conv1d_forward(float *out, float *cache, const float *in, const float *weight,
                         const float *bias, const EcgConv1dShape *s)
 {
-    conv1d_forward(out, cache, in, weight, bias, false, s, false);
+    forward(out, cache, in, weight, bias, s, false);
 }
 
 void ecg_conv1d_backward(float *din, float *dweight, float *dbias, const float *dout,
                          float *cache, const float *weight, const EcgConv1dShape *s)
 {
-    conv1d_backward(din, dweight, dbias, dout, NULL, cache, weight, s, false);
+    backward(din, dweight, dbias, dout, cache, weight, s, false);
 }
 
 void ecg_conv_transpose1d_forward(float *out, float *cache, const float *in, const float *weight,
                                   const float *bias, const EcgConv1dShape *s)
 {
-    conv_transpose1d_forward(out, cache, in, weight, bias, false, s, false);
+    forward(out, cache, in, weight, bias, s, true);
 }
 
 void ecg_conv_transpose1d_backward(float *din, float *dweight, float *dbias, const float *dout,
                                    float *cache, const float *weight, const EcgConv1dShape *s)
 {
-    conv_transpose1d_backward(din, dweight, dbias, dout, NULL, cache, weight, s, false);
-}
-
-void ecg_conv1d_forward_cm(float *out, float *cache, const float *in, const float *weight,
-                           const float *bias, bool relu, const EcgConv1dShape *s)
-{
-    conv1d_forward(out, cache, in, weight, bias, relu, s, true);
-}
-
-void ecg_conv1d_backward_cm(float *din, float *dweight, float *dbias, const float *dout,
-                            const float *in, float *cache, const float *weight,
-                            const EcgConv1dShape *s)
-{
-    conv1d_backward(din, dweight, dbias, dout, in, cache, weight, s, true);
-}
-
-void ecg_conv_transpose1d_forward_cm(float *out, float *cache, const float *in,
-                                     const float *weight, const float *bias, bool relu,
-                                     const EcgConv1dShape *s)
-{
-    conv_transpose1d_forward(out, cache, in, weight, bias, relu, s, true);
-}
-
-void ecg_conv_transpose1d_backward_cm(float *din, float *dweight, float *dbias,
-                                      const float *dout, const float *in, float *cache,
-                                      const float *weight, const EcgConv1dShape *s)
-{
-    conv_transpose1d_backward(din, dweight, dbias, dout, in, cache, weight, s, true);
+    backward(din, dweight, dbias, dout, cache, weight, s, true);
 }

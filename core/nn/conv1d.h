@@ -1,22 +1,30 @@
 /* conv1d.h — 1-D convolution and transposed convolution, PyTorch's nn.Conv1d and
- * nn.ConvTranspose1d (dilation 1, groups 1) on (B, C, L) tensors, or on
- * channel-major (C, B, L) ones.
+ * nn.ConvTranspose1d (dilation 1, groups 1), on tensors stored by rows or on
+ * (B, C, L) ones.
  *
- * Both run as matrix products over chunks of the batch: the input windows of a
- * few sequences are unrolled into a column matrix (im2col) whose columns are the
- * (sequence, position) pairs, and scattered back the same way (col2im) for the
- * transposed direction; a chunk's columns (about 128 KB) are made and consumed
- * while they are in L2, and the backward pass makes them again from the input.
- * The products take and give channel-major (C, B*L) matrices, so a stack of
- * layers that keeps its activations channel-major (the CAE, through the *_cm
- * functions, whose backward passes get the layer's input back) multiplies them
- * where they lie, while (B, C, L) tensors go through copies kept in the cache.
- * The cache is the work space of both passes; its size in floats comes from the
- * *_cache_size functions (the same for both layouts), so a model can place it in
- * its activation arena.
+ * By rows (EcgRows), element [b, t, c] of B sequences of length L with C channels
+ * lies at ((b R + P + t) C + c): time-major with a step's channels together, each
+ * sequence in a block of R rows that starts with P zero rows and ends with R - P -
+ * L more, and one block of zero rows after the last sequence (ecg_rows_size). The
+ * zero rows are the padding: a window of the layer is a run of whole rows where it
+ * lies, so the products (ecg_vgemm) read the windows in place, overlapping, where a
+ * BLAS would need them unrolled into a column matrix (im2col), packed again, and
+ * the transposed direction scattered back (col2im). Between one sequence and the
+ * next, and before the first, a layer needs the rows of ecg_conv1d_margins (its
+ * windows reach that far, checked); and a window moves by whole rows from one
+ * sequence to the next: R of a convolution's input is stride times R of its
+ * output, R of a transposed convolution's output stride times that of its input.
+ * A tensor by rows is zeroed when it is made, and stays so outside its sequences:
+ * the products run over all the rows from the first sequence to the last, and set
+ * the rows between sequences that they write back to zero.
  *
- * Backward: din is overwritten with the gradient of the input (nothing needs
- * zeroing first), dweight and dbias accumulate (+=). */
+ * Backward: din is overwritten with the gradient of the input (zero between
+ * sequences), dweight and dbias accumulate (+=). Given the forward's output out,
+ * the forward went through a ReLU: dout, the gradient of the output after it, is
+ * first made the gradient before it, in place. The cache holds the weights laid out
+ * for the products and the weight gradient of the batch; the (B, C, L) layers also
+ * keep copies of their tensors by rows there (for the tests and PyTorch's layout,
+ * not for speed). */
 #pragma once
 
 #include <stdbool.h>
@@ -33,15 +41,77 @@ typedef struct {
     size_t output_padding; // transposed only: extra length at the end, < stride
 } EcgConv1dShape;
 
+typedef struct {
+    size_t R; // rows per sequence
+    size_t P; // zero rows before each sequence
+} EcgRows;
+
+/* The least P and R - L (the zero rows from the end of one sequence to the start
+ * of the next) of a layer's input and output. */
+typedef struct {
+    size_t P, gap;
+} EcgMargins;
+
+/* Floats of B sequences of C channels by rows: (B + 1) R C and the slack of the
+ * products (ECG_VGEMM_SLACK). */
+size_t ecg_rows_size(size_t B, EcgRows rows, size_t C);
+
 /* Output lengths: (L + 2 padding - K) / stride + 1 and
  * (L - 1) stride - 2 padding + K + output_padding. */
 size_t ecg_conv1d_out_len(const EcgConv1dShape *s);
 size_t ecg_conv_transpose1d_out_len(const EcgConv1dShape *s);
 
+void ecg_conv1d_margins(const EcgConv1dShape *s, EcgMargins *in, EcgMargins *out);
+void ecg_conv_transpose1d_margins(const EcgConv1dShape *s, EcgMargins *in, EcgMargins *out);
+
+/* Floats of the cache by rows, and on (B, C, L) tensors. */
+size_t ecg_conv1d_rows_cache_size(const EcgConv1dShape *s);
+size_t ecg_conv_transpose1d_rows_cache_size(const EcgConv1dShape *s);
 size_t ecg_conv1d_cache_size(const EcgConv1dShape *s);
 size_t ecg_conv_transpose1d_cache_size(const EcgConv1dShape *s);
 
-/* out[b,o,l] = bias[o] + sum_{c,k} weight[o,c,k] in[b, c, l stride - padding + k] */
+/* out[b,o,l] = bias[o] + sum_{c,k} weight[o,c,k] in[b, c, l stride - padding + k],
+ * through a ReLU if relu */
+void ecg_conv1d_forward_rows(float *out,          // (B, Lout, OC) by out_rows
+                             float *cache,        // (ecg_conv1d_rows_cache_size)
+                             const float *in,     // (B, L, C) by in_rows
+                             const float *weight, // (OC, C, K)
+                             const float *bias,   // (OC) or NULL
+                             bool relu,
+                             const EcgConv1dShape *s, EcgRows in_rows, EcgRows out_rows);
+void ecg_conv1d_backward_rows(float *din,          // (B, L, C) by in_rows, or NULL
+                              float *dweight,      // (OC, C, K)
+                              float *dbias,        // (OC) or NULL
+                              float *dout,         // (B, Lout, OC) by out_rows
+                              const float *out,    // (B, Lout, OC) after the ReLU, or NULL
+                              const float *in,     // (B, L, C) the forward's input
+                              float *cache,        // work space
+                              const float *weight, // (OC, C, K)
+                              const EcgConv1dShape *s, EcgRows in_rows, EcgRows out_rows);
+
+/* out[b, o, l stride - padding + k] += in[b,c,l] weight[c,o,k], plus bias[o]: the
+ * adjoint of the convolution, shaped by output_padding; through a ReLU if relu */
+void ecg_conv_transpose1d_forward_rows(float *out,          // (B, Lout, OC) by out_rows
+                                       float *cache,        // (..._rows_cache_size)
+                                       const float *in,     // (B, L, C) by in_rows
+                                       const float *weight, // (C, OC, K)
+                                       const float *bias,   // (OC) or NULL
+                                       bool relu,
+                                       const EcgConv1dShape *s, EcgRows in_rows,
+                                       EcgRows out_rows);
+void ecg_conv_transpose1d_backward_rows(float *din,          // (B, L, C) by in_rows, or NULL
+                                        float *dweight,      // (C, OC, K)
+                                        float *dbias,        // (OC) or NULL
+                                        float *dout,         // (B, Lout, OC) by out_rows
+                                        const float *out,    // after the ReLU, or NULL
+                                        const float *in,     // (B, L, C) the forward's input
+                                        float *cache,        // work space
+                                        const float *weight, // (C, OC, K)
+                                        const EcgConv1dShape *s, EcgRows in_rows,
+                                        EcgRows out_rows);
+
+/* The same on (B, C, L) tensors, without ReLU; backward takes the cache as the
+ * forward left it. */
 void ecg_conv1d_forward(float *out,           // (B, OC, Lout)
                         float *cache,         // (ecg_conv1d_cache_size)
                         const float *in,      // (B, C, L)
@@ -52,12 +122,9 @@ void ecg_conv1d_backward(float *din,          // (B, C, L) or NULL
                          float *dweight,      // (OC, C, K)
                          float *dbias,        // (OC) or NULL
                          const float *dout,   // (B, OC, Lout)
-                         float *cache,        // as left by forward; work space is overwritten
+                         float *cache,        // as left by forward
                          const float *weight, // (OC, C, K)
                          const EcgConv1dShape *s);
-
-/* out[b, o, l stride - padding + k] += in[b,c,l] weight[c,o,k], plus bias[o]: the
- * adjoint of ecg_conv1d_forward, shaped by output_padding. */
 void ecg_conv_transpose1d_forward(float *out,          // (B, OC, Lout)
                                   float *cache,        // (ecg_conv_transpose1d_cache_size)
                                   const float *in,     // (B, C, L)
@@ -71,36 +138,3 @@ void ecg_conv_transpose1d_backward(float *din,          // (B, C, L) or NULL
                                    float *cache,        // as left by forward
                                    const float *weight, // (C, OC, K)
                                    const EcgConv1dShape *s);
-
-/* The same four on channel-major tensors; the forwards apply a ReLU to their
- * output if relu (its backward is the caller's, from the output kept). */
-void ecg_conv1d_forward_cm(float *out,          // (OC, B, Lout)
-                           float *cache,        // (ecg_conv1d_cache_size)
-                           const float *in,     // (C, B, L)
-                           const float *weight, // (OC, C, K)
-                           const float *bias,   // (OC) or NULL
-                           bool relu,
-                           const EcgConv1dShape *s);
-void ecg_conv1d_backward_cm(float *din,          // (C, B, L) or NULL
-                            float *dweight,      // (OC, C, K)
-                            float *dbias,        // (OC) or NULL
-                            const float *dout,   // (OC, B, Lout)
-                            const float *in,     // (C, B, L) the forward's input
-                            float *cache,        // work space
-                            const float *weight, // (OC, C, K)
-                            const EcgConv1dShape *s);
-void ecg_conv_transpose1d_forward_cm(float *out,          // (OC, B, Lout)
-                                     float *cache,        // (ecg_conv_transpose1d_cache_size)
-                                     const float *in,     // (C, B, L)
-                                     const float *weight, // (C, OC, K)
-                                     const float *bias,   // (OC) or NULL
-                                     bool relu,
-                                     const EcgConv1dShape *s);
-void ecg_conv_transpose1d_backward_cm(float *din,          // (C, B, L) or NULL
-                                      float *dweight,      // (C, OC, K)
-                                      float *dbias,        // (OC) or NULL
-                                      const float *dout,   // (OC, B, Lout)
-                                      const float *in,     // (C, B, L) the forward's input
-                                      float *cache,        // work space
-                                      const float *weight, // (C, OC, K)
-                                      const EcgConv1dShape *s);

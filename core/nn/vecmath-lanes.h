@@ -303,5 +303,93 @@ static inline void NAME(matmul)(float *C, size_t ldc, const float *A, size_t lda
 
 #undef MR
 #undef NV
+
+// ----------------------------------------------------------------------------
+// strided products (the convolutions): C (M, N) = [C +] bias + A (M, K) B (K, N)
+
+// Tiles of 6 rows by NV vectors keep their sums in registers through K: up to 4
+// vectors with sixteen lanes (24 of AVX-512's 32 registers), 2 with fewer (12 of
+// 16). A row of B is loaded whole and each element of A broadcast, so A may be any
+// strided view: overlapping windows, a transpose. More rows would not leave
+// general registers for their pointers.
+#define VG_MR 6
+#define VG_WIDE (LANES == 16 ? 4 : 2)
+
+// The tile at C, rows <= VG_MR, cols <= NV LANES, over K. NV is a constant after
+// inlining, so acc lives in registers; rows past `rows` read row 0 of A and are not
+// stored, columns past `cols` are read from B and not stored.
+static inline __attribute__((always_inline)) void NAME(vgemm_tile)(
+    float *C, size_t ldc, const float *A, size_t ars, size_t aks, const float *B, size_t ldb,
+    size_t K, bool add, const float *bias, bool relu, size_t rows, size_t cols, const size_t NV)
+{
+    vf acc[VG_MR][VG_WIDE] = {0}; // zeros past NV, for the compiler's sake
+    const float *a[VG_MR];
+#pragma GCC unroll 6
+    for (size_t r = 0; r < VG_MR; r++) {
+        a[r] = A + (r < rows ? r : 0) * ars;
+#pragma GCC unroll 4
+        for (size_t v = 0; v < NV; v++)
+            if (bias)
+                acc[r][v] = NAME(load)(bias, v * LANES, cols, 0);
+    }
+#pragma GCC unroll 4
+    for (size_t k = 0; k < K; k++) { // unrolled: the pointers step once per 4 k
+        vf b[VG_WIDE];
+#pragma GCC unroll 4
+        for (size_t v = 0; v < NV; v++)
+            memcpy(&b[v], B + k * ldb + v * LANES, sizeof b[v]);
+#pragma GCC unroll 6
+        for (size_t r = 0; r < VG_MR; r++) {
+            vf x = NAME(splat)(*a[r]);
+            a[r] += aks;
+#pragma GCC unroll 4
+            for (size_t v = 0; v < NV; v++)
+                acc[r][v] += x * b[v];
+        }
+    }
+#pragma GCC unroll 6
+    for (size_t r = 0; r < VG_MR; r++)
+#pragma GCC unroll 4
+        for (size_t v = 0; v < NV && r < rows; v++) {
+            // C added last: a sum over K from zero, then onto C, rounds less than one
+            // running on from C
+            vf y = add ? acc[r][v] + NAME(load)(C + r * ldc, v * LANES, cols, 0) : acc[r][v];
+            y = relu ? NAME(select)(y > 0.0f, y, NAME(splat)(0.0f)) : y;
+            NAME(store)(C + r * ldc, v * LANES, cols, y);
+        }
+}
+
+// The rows in tiles, each across all the columns (its rows of A stay in L1 while
+// it goes through B), in panels of the widest tile that fits (a narrower one for
+// the last few columns, rounded up to whole vectors).
+static void NAME(vgemm)(float *C, size_t ldc, const float *A, size_t ars, size_t aks,
+                        const float *B, size_t ldb, size_t M, size_t N, size_t K, bool add,
+                        const float *bias, bool relu)
+{
+    for (size_t m = 0; m < M; m += VG_MR) {
+        size_t rows = M - m < VG_MR ? M - m : VG_MR;
+        for (size_t n = 0; n < N;) {
+            size_t nv = VG_WIDE;
+            while (nv > 1 && (nv / 2) * LANES >= N - n)
+                nv /= 2;
+            size_t cols = N - n < nv * LANES ? N - n : nv * LANES;
+            float *c = C + m * ldc + n;
+            const float *a = A + m * ars, *bn = bias ? bias + n : NULL;
+#define TILE(v) NAME(vgemm_tile)(c, ldc, a, ars, aks, B + n, ldb, K, add, bn, relu, rows, cols, v)
+            if (nv == VG_WIDE)
+                TILE(VG_WIDE);
+            else if (nv == 2)
+                TILE(2);
+            else
+                TILE(1);
+#undef TILE
+            n += cols;
+        }
+    }
+}
+
+#undef VG_MR
+#undef VG_WIDE
+
 #undef vf
 #undef vi

@@ -1,6 +1,7 @@
 #include "vecmath.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -86,6 +87,12 @@ void ecg_vmatmul(float *C, size_t ldc, const float *A, size_t lda, const float *
                  size_t N, size_t K)
 {
     DISPATCH(matmul, C, ldc, A, lda, Bp, M, N, K);
+}
+
+void ecg_vgemm(float *C, size_t ldc, const float *A, size_t ars, size_t aks, const float *B,
+               size_t ldb, size_t M, size_t N, size_t K, bool add, const float *bias, bool relu)
+{
+    DISPATCH(vgemm, C, ldc, A, ars, aks, B, ldb, M, N, K, add, bias, relu);
 }
 
 void ecg_vlstm_cell(float *gate, float *c, float *tc, float *h, const float *c_prev,

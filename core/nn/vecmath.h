@@ -1,5 +1,6 @@
 /* vecmath.h — the vector kernels of core/nn (internal to it): exp, sigmoid, tanh
- * and softmax over arrays, the LSTM cell, and the product of a few rows by a matrix.
+ * and softmax over arrays, the LSTM cell, the product of a few rows by a matrix,
+ * and the convolutions' products on strided operands.
  *
  * The LSTM gates and the attention softmax spend more time here than in their
  * matrix products when they go through libm one element at a time (expf about
@@ -12,6 +13,7 @@
  * 3e-7 absolute. y may be x. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 void ecg_vexp(float *y, const float *x, size_t n);
@@ -43,6 +45,19 @@ void ecg_vmatmul_pack(float *Bp /* (K N) */, const float *src, size_t rs, size_t
                       size_t N);
 void ecg_vmatmul(float *C, size_t ldc, const float *A, size_t lda, const float *Bp, size_t M,
                  size_t N, size_t K);
+
+/* The products of the convolutions (conv1d.c): C (M, N) = C (if add) + bias + A (M,
+ * K) B (K, N), through a ReLU if relu, with A[m, k] = A[m ars + k aks] for any
+ * strides (the overlapping windows of a sequence stored by rows, or their
+ * transpose) and rows of B and C ldb and ldc floats apart; bias (N) or NULL.
+ * Taking A where it lies saves the copies a BLAS needs (windows unrolled into a
+ * column matrix, then packed again, and scattered back for the transposed
+ * direction), which took the CAE's training nearly as long as its arithmetic. B is
+ * read in whole vectors: up to ECG_VGEMM_SLACK floats past column N of its last row
+ * must be readable (their values are not used). */
+#define ECG_VGEMM_SLACK 32
+void ecg_vgemm(float *C, size_t ldc, const float *A, size_t ars, size_t aks, const float *B,
+               size_t ldb, size_t M, size_t N, size_t K, bool add, const float *bias, bool relu);
 
 /* Each row of x <- its softmax (the row's maximum subtracted first). */
 void ecg_vsoftmax(float *x /* (rows, cols) */, size_t rows, size_t cols);
