@@ -22,7 +22,7 @@
 #include "ecg-core-error.h"
 #include "ecg-record-list.h"
 #include "ecg-score-job.h"
-#include "test.h"
+#include "test-gtk.h"
 
 #define MODEL ECGLENS_SOURCE_ROOT "/data/models/cae.model.h5"
 
@@ -30,18 +30,6 @@ static GtkWindow *window;
 static EcgRecordList *list;
 static EcgDataset *dataset;
 static gsize n_records;
-
-/* ---- main loop ---- */
-
-static void
-iterate (int ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-}
 
 /* ---- helpers ---- */
 
@@ -118,7 +106,7 @@ settle (void)
 
   while (g_list_model_get_n_items (view) < ecg_record_list_get_n_visible (list))
     g_main_context_iteration (NULL, TRUE);
-  iterate (100);
+  test_iterate (100);
 }
 
 static void
@@ -395,26 +383,14 @@ test_scores_arrive_from_a_job (void)
 
 /* ---- pixels ---- */
 
+/* widget as rendered, saved as png_name. */
 static GdkTexture *
 render (GtkWidget  *widget,
         const char *png_name)
 {
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  int width = gdk_paintable_get_intrinsic_width (paintable);
-  int height = gdk_paintable_get_intrinsic_height (paintable);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  g_autoptr(GskRenderNode) node = NULL;
-  GdkTexture *texture;
-  const char *root = g_getenv ("ECGLENS_BUILD_ROOT");
-  g_autofree char *path = root ? g_build_filename (root, "tests", png_name, NULL)
-                               : g_build_filename (test_tmpdir (), png_name, NULL);
+  GdkTexture *texture = test_render_widget (widget);
 
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  gdk_texture_save_to_png (texture, path);
-  printf ("#   screenshot: %s (%d x %d)\n", path, width, height);
+  test_save_png (texture, png_name);
   return texture;
 }
 
@@ -462,13 +438,13 @@ test_renders_in_both_styles (void)
   CHECK (red > 200 && luminance > 0.6);
 
   g_object_set (settings, "gtk-application-prefer-dark-theme", TRUE, NULL);
-  iterate (300);
+  test_iterate (300);
   dark = render (GTK_WIDGET (list), "record-list-dark.png");
   measure (dark, &red, &luminance);
   printf ("#   dark: %u red pixels, mean luminance %.2f\n", red, luminance);
   CHECK (red > 200 && luminance < 0.4);
   g_object_set (settings, "gtk-application-prefer-dark-theme", FALSE, NULL);
-  iterate (100);
+  test_iterate (100);
 }
 
 /* ---- a dataset of PTB-XL's size ---- */
@@ -651,7 +627,7 @@ test_ptbxl_sized_dataset (void)
 
   /* from an empty list, as the window opens a dataset */
   ecg_record_list_set_dataset (list, NULL);
-  iterate (200);
+  test_iterate (200);
   view = G_LIST_MODEL (gtk_column_view_get_model (GTK_COLUMN_VIEW (find_table (GTK_WIDGET (list)))));
   stalls_start (&stalls);
   start = g_get_monotonic_time ();
@@ -661,7 +637,7 @@ test_ptbxl_sized_dataset (void)
   while (g_list_model_get_n_items (view) < N_LARGE)
     g_main_context_iteration (NULL, TRUE);
   all = g_get_monotonic_time () - start;
-  iterate (100);
+  test_iterate (100);
   stalls_stop (&stalls);
   printf ("#   set_dataset (%d records): %.1f ms in the call, first frame painted after %.1f ms, every row in the "
           "view after %.1f ms; longest main-loop gap %.1f ms, longest frame %.1f ms\n",
@@ -670,7 +646,7 @@ test_ptbxl_sized_dataset (void)
   CHECK (shown < 300 * 1000);
 
   stalls_start (&stalls);
-  iterate (1000);
+  test_iterate (1000);
   stalls_stop (&stalls);
   printf ("#   idle, for comparison: longest main-loop gap %.1f ms, longest frame %.1f ms\n", stalls.max_gap / 1e3,
           stalls.max_frame / 1e3);
@@ -683,7 +659,7 @@ test_ptbxl_sized_dataset (void)
   while (feed.next < N_LARGE)
     g_main_context_iteration (NULL, TRUE);
   /* and the last re-sort */
-  iterate (1500);
+  test_iterate (1500);
   stalls_stop (&stalls);
   printf ("#   %d scores in batches of %d every %d ms, sorted by score (%.1f s): longest update_scores %.1f ms, "
           "longest main-loop gap %.1f ms, longest frame %.1f ms\n",
@@ -702,7 +678,7 @@ test_ptbxl_sized_dataset (void)
 
   /* a re-sort of every row, to the painted frame */
   ecg_record_list_set_sort (list, ECG_RECORD_LIST_SORT_ID);
-  iterate (200);
+  test_iterate (200);
   start = g_get_monotonic_time ();
   ecg_record_list_set_sort (list, ECG_RECORD_LIST_SORT_SCORE);
   shown = until_painted (start);
@@ -726,7 +702,7 @@ test_ptbxl_sized_dataset (void)
   CHECK (ecg_record_list_select_index (list, N_LARGE - 1));
   CHECK (g_list_model_get_n_items (view) == N_LARGE &&
          gtk_selection_model_is_selected (GTK_SELECTION_MODEL (view), N_LARGE - 1));
-  iterate (100);
+  test_iterate (100);
 
   ecg_record_list_set_dataset (list, dataset);
   reset_filters ();
@@ -753,7 +729,7 @@ test_bench_large_dataset (void)
   t0 = g_get_monotonic_time ();
   ecg_record_list_set_dataset (list, big);
   t1 = g_get_monotonic_time ();
-  iterate (200);
+  test_iterate (200);
   printf ("#   list of %zu records made in %.1f ms (shown after %.1f ms more of main loop)\n",
           ecg_dataset_count (big), (t1 - t0) / 1e3, 200.0);
   CHECK (ecg_record_list_get_n_visible (list) == ecg_dataset_count (big));
@@ -806,7 +782,7 @@ main (int   argc,
 
   ecg_record_list_set_dataset (list, NULL);
   gtk_window_destroy (window);
-  iterate (50);
+  test_iterate (50);
   g_clear_pointer (&dataset, ecg_dataset_close);
   return test_done ();
 }

@@ -15,7 +15,7 @@
 #include <gtk/gtk.h>
 
 #include "ecg-record-view.h"
-#include "test.h"
+#include "test-gtk.h"
 
 #define FS 500.0
 #define N_SAMPLES 5000   /* 10 s */
@@ -32,22 +32,12 @@ static EcgRecordView *view;
 
 /* ---- main loop ---- */
 
-static void
-iterate (int ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-}
-
 /* The main loop run for ms, then no crosshair: Xvfb's pointer may be over the
  * window, and its events give the view one. */
 static void
 settle (int ms)
 {
-  iterate (ms);
+  test_iterate (ms);
   ecg_record_view_pointer_at (view, -1, -1);
 }
 
@@ -120,21 +110,6 @@ make_score (const EcgRecord *rec)
 
 /* ---- pixels ---- */
 
-/* The view as GTK renders it: (height, width) BGRA pixels in its coordinates. */
-typedef struct
-{
-  int width, height;
-  guchar *data;
-} Shot;
-
-static void
-shot_clear (Shot *shot)
-{
-  g_clear_pointer (&shot->data, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Shot, shot_clear)
-
 /* The view's snapshot, taken as GTK takes it for a frame (a widget paintable
  * would show the last frame drawn, not the state just set), rendered by the
  * window's renderer. */
@@ -151,50 +126,14 @@ render_view (void)
   return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
 }
 
-/* A capture of the view, saved as png_name in the build tree's tests/. */
+/* A capture of the view, saved as png_name. */
 static Shot
 capture (const char *png_name)
 {
   g_autoptr(GdkTexture) texture = render_view ();
-  Shot shot = { gdk_texture_get_width (texture), gdk_texture_get_height (texture), NULL };
-  const char *root = g_getenv ("ECGLENS_BUILD_ROOT");
-  g_autofree char *path = root ? g_build_filename (root, "tests", png_name, NULL)
-                               : g_build_filename (test_tmpdir (), png_name, NULL);
 
-  shot.data = g_malloc ((gsize) shot.width * shot.height * 4);
-  gdk_texture_download (texture, shot.data, (gsize) shot.width * 4);
-  gdk_texture_save_to_png (texture, path);
-  printf ("#   screenshot: %s (%d x %d)\n", path, shot.width, shot.height);
-  return shot;
-}
-
-static void
-rgb_at (const Shot *shot,
-        int         x,
-        int         y,
-        double      rgb[3])
-{
-  const guchar *p;
-
-  if (x < 0 || y < 0 || x >= shot->width || y >= shot->height)
-    {
-      rgb[0] = rgb[1] = rgb[2] = -1;
-      return;
-    }
-  p = shot->data + ((gsize) y * shot->width + x) * 4;
-  rgb[0] = p[2] / 255.0, rgb[1] = p[1] / 255.0, rgb[2] = p[0] / 255.0;
-}
-
-/* A trace's ink on light paper. */
-static gboolean
-is_ink (const Shot *shot,
-        int         x,
-        int         y)
-{
-  double rgb[3];
-
-  rgb_at (shot, x, y, rgb);
-  return rgb[0] >= 0 && 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2] < 0.35;
+  test_save_png (texture, png_name);
+  return test_shot_of (texture);
 }
 
 /* The cursor's blue (over paper, trace or plate). */
@@ -205,20 +144,8 @@ is_cursor (const Shot *shot,
 {
   double rgb[3];
 
-  rgb_at (shot, x, y, rgb);
+  test_shot_rgb (shot, x, y, rgb);
   return rgb[2] > 0.5 && rgb[2] - rgb[0] > 0.3;
-}
-
-static gboolean
-is_color (const Shot         *shot,
-          int                 x,
-          int                 y,
-          const EcgPlotColor *c)
-{
-  double rgb[3];
-
-  rgb_at (shot, x, y, rgb);
-  return fabs (rgb[0] - c->r) < 0.08 && fabs (rgb[1] - c->g) < 0.08 && fabs (rgb[2] - c->b) < 0.08;
 }
 
 /* The ink furthest up (up = TRUE) or down in the columns x ± 2 within 8 px of
@@ -233,7 +160,7 @@ outermost_ink (const Shot *shot,
 
   for (int px = (int) floor (x) - 2; px <= (int) ceil (x) + 2; px++)
     for (int py = (int) floor (y) - 8; py <= (int) ceil (y) + 8; py++)
-      if (is_ink (shot, px, py) && (isnan (found) || (up ? py < found : py > found)))
+      if (test_shot_is_ink (shot, px, py) && (isnan (found) || (up ? py < found : py > found)))
         found = py;
   return found;
 }
@@ -549,7 +476,7 @@ test_threshold_flags_leads (void)
 
               for (int y = (int) p->label_y; y < (int) (p->label_y + ecg_plot_label_height (&style)); y++)
                 for (int x = (int) p->label_x; x < (int) (p->label_x + 3 * ecg_plot_label_height (&style)); x++)
-                  red += is_color (&shot, x, y, &style.colors.error_over);
+                  red += test_shot_is_color (&shot, x, y, &style.colors.error_over);
               plates += red > 10;
               CHECK_MSG ((red > 10) == (lead_score (p->lead) > taus[i]), "panel %zu (lead %zu): %d red pixels", j,
                          p->lead, red);
@@ -579,13 +506,13 @@ test_dark_style_follows_the_theme (void)
       {
         double rgb[3];
 
-        rgb_at (&shot, x, y, rgb);
+        test_shot_rgb (&shot, x, y, rgb);
         sum += 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
       }
   printf ("#   dark: mean luminance %.2f\n", sum / ((double) shot.width * shot.height));
   CHECK (sum / ((double) shot.width * shot.height) < 0.3);
   g_object_set (settings, "gtk-application-prefer-dark-theme", FALSE, NULL);
-  iterate (300);
+  test_iterate (300);
 }
 
 static int
@@ -693,6 +620,6 @@ main (void)
   RUN (test_frame_times);
 
   gtk_window_destroy (window);
-  iterate (50);
+  test_iterate (50);
   return test_done ();
 }

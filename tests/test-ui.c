@@ -23,22 +23,12 @@
 #include "ecg-plot.h"
 #include "ecg-record-view.h"
 #include "ecg-window.h"
-#include "test.h"
+#include "test-gtk.h"
 
 static EcgApplication *app;
 static EcgWindow *window;
 
 /* ---- main loop ---- */
-
-static void
-iterate (int ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-}
 
 static void
 count_paint (GdkFrameClock *clock,
@@ -74,104 +64,16 @@ wait_for_paint (GtkWidget *widget)
 
 /* ---- pixels ---- */
 
-/* A rendering of a widget: (height, width) BGRA pixels, cairo's ARGB32 layout,
- * in the widget's coordinates. */
-typedef struct
-{
-  int width, height;
-  gsize stride;
-  guchar *data;
-} Shot;
-
-static void
-shot_clear (Shot *shot)
-{
-  g_clear_pointer (&shot->data, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Shot, shot_clear)
-
+/* A capture of widget as a user sees it, saved as png_name when not NULL. */
 static Shot
 capture (GtkWidget  *widget,
          const char *png_name)
 {
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  /* the paintable's own size, so the widget is rendered 1:1, not scaled */
-  int width = gdk_paintable_get_intrinsic_width (paintable);
-  int height = gdk_paintable_get_intrinsic_height (paintable);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  Shot shot = { width, height, (gsize) width * 4, NULL };
+  g_autoptr(GdkTexture) texture = test_render_widget (widget);
 
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  shot.data = g_malloc (shot.stride * height);
-  gdk_texture_download (texture, shot.data, shot.stride);
   if (png_name != NULL)
-    {
-      /* the build tree's tests/ under meson, else this run's temporary directory */
-      const char *root = g_getenv ("ECGLENS_BUILD_ROOT");
-      g_autofree char *path = root ? g_build_filename (root, "tests", png_name, NULL)
-                                   : g_build_filename (test_tmpdir (), png_name, NULL);
-
-      gdk_texture_save_to_png (texture, path);
-      printf ("#   screenshot: %s (%d x %d)\n", path, width, height);
-    }
-  return shot;
-}
-
-static void
-pixel (const Shot *shot,
-       int         x,
-       int         y,
-       double      rgb[3])
-{
-  const guchar *p;
-
-  if (x < 0 || y < 0 || x >= shot->width || y >= shot->height)
-    {
-      rgb[0] = rgb[1] = rgb[2] = -1;
-      return;
-    }
-  p = shot->data + (gsize) y * shot->stride + (gsize) x * 4;
-  rgb[0] = p[2] / 255.0, rgb[1] = p[1] / 255.0, rgb[2] = p[0] / 255.0;
-}
-
-static double
-luminance_at (const Shot *shot,
-              int         x,
-              int         y)
-{
-  double rgb[3];
-
-  pixel (shot, x, y, rgb);
-  return rgb[0] < 0 ? -1 : 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
-}
-
-/* Ink of a trace or text on light paper. */
-static gboolean
-is_ink (const Shot *shot,
-        int         x,
-        int         y)
-{
-  double l = luminance_at (shot, x, y);
-
-  return l >= 0 && l < 0.35;
-}
-
-static gboolean
-is_color (const Shot         *shot,
-          int                 x,
-          int                 y,
-          const EcgPlotColor *c)
-{
-  double rgb[3];
-
-  pixel (shot, x, y, rgb);
-  return fabs (rgb[0] - c->r) < 0.08 && fabs (rgb[1] - c->g) < 0.08 && fabs (rgb[2] - c->b) < 0.08;
+    test_save_png (texture, png_name);
+  return test_shot_of (texture);
 }
 
 /* A stretch [from, to) of pixels across the lines being looked for. */
@@ -203,7 +105,7 @@ find_lines (const Shot         *shot,
 
       for (int k = 0; k < n_spans; k++)
         for (int j = spans[k].from; j < spans[k].to; j++, total++)
-          hits += vertical ? is_color (shot, i, j, c) : is_color (shot, j, i, c);
+          hits += vertical ? test_shot_is_color (shot, i, j, c) : test_shot_is_color (shot, j, i, c);
       if (hits * 2 <= total)
         continue;
       if (n > 0 && i - out[n - 1] <= 1)
@@ -238,7 +140,7 @@ ink_y (const Shot *shot,
   int n = 0;
 
   for (int y = MAX (y0, 0); y < MIN (y1, shot->height); y++)
-    if (is_ink (shot, x, y))
+    if (test_shot_is_ink (shot, x, y))
       sum += y, n++;
   return n ? sum / n : -1;
 }
@@ -305,7 +207,7 @@ move_pointer_away (void)
     return;
   XTestFakeMotionEvent (gdk_x11_display_get_xdisplay (display), -1, 1910, 1070, 0);
   XFlush (gdk_x11_display_get_xdisplay (display));
-  iterate (100);
+  test_iterate (100);
 }
 
 static void
@@ -314,7 +216,7 @@ resize_window (int width,
 {
   gtk_window_set_default_size (GTK_WINDOW (window), width, height);
   for (int i = 0; i < 100 && gtk_widget_get_width (GTK_WIDGET (window)) != width; i++)
-    iterate (20);
+    test_iterate (20);
   wait_for_paint (GTK_WIDGET (window));
 }
 
@@ -360,7 +262,7 @@ check_peak (const Shot          *shot,
     for (int px = (int) ex - 8; px <= (int) ex + 8; px++)
       for (int py = (int) fmax (ey - win, layout->rows_y); py <= (int) fmin (ey + win, layout->axis_y - 1); py++)
         {
-          if (!is_ink (shot, px, py))
+          if (!test_shot_is_ink (shot, px, py))
             continue;
           if (pass == 0 && (isnan (extreme) || (x[best] > 0 ? py < extreme : py > extreme)))
             extreme = py;
@@ -433,7 +335,7 @@ check_page (const Shot          *shot,
                      (int) (row.baseline - 8 * unit));
       mid = row.baseline - 5 * unit;
       for (int px = (int) row.pulse_x; px < (int) row.trace_x; px++)
-        if (is_ink (shot, px, (int) mid))
+        if (test_shot_is_ink (shot, px, (int) mid))
           {
             if (rise < 0)
               rise = px;
@@ -450,7 +352,7 @@ check_page (const Shot          *shot,
           gboolean ink = FALSE;
 
           for (int py = band0; py < band1 && !ink; py++)
-            ink = is_ink (shot, px, py);
+            ink = test_shot_is_ink (shot, px, py);
           covered += ink;
         }
       CHECK_MSG (covered >= 0.95 * (trace_x1 - trace_x0 - 2), "row %zu: trace in %d of %d columns", i, covered,
@@ -477,7 +379,7 @@ check_page (const Shot          *shot,
         row = layout->panels[i];
         for (int y = (int) row.label_y; y < (int) (row.label_y + h); y++)
           for (int x = (int) row.label_x; x < (int) (row.label_x + w); x++)
-            ink_of[i] += is_ink (shot, x, y);
+            ink_of[i] += test_shot_is_ink (shot, x, y);
         CHECK_MSG (ink_of[i] > 5, "label of row %zu has %d dark pixels", i, ink_of[i]);
       }
     CHECK_MSG (ink_of[3] > 2 * ink_of[0], "\"aVR\" has %d dark pixels, \"I\" %d", ink_of[3], ink_of[0]);
@@ -491,7 +393,7 @@ check_page (const Shot          *shot,
 
     for (int y = (int) layout->y; y < (int) (layout->y + layout->header_height); y++)
       for (int x = (int) (layout->x + layout->width - 30 * unit); x < (int) (layout->x + layout->width); x++)
-        ink += is_ink (shot, x, y);
+        ink += test_shot_is_ink (shot, x, y);
     CHECK_MSG (ink > 50, "%d dark pixels where the scale is printed", ink);
   }
 }
@@ -585,7 +487,7 @@ press_key_into (GtkWindow *toplevel,
   if (control)
     XTestFakeKeyEvent (xdisplay, ctrl, False, 0);
   XFlush (xdisplay);
-  iterate (300);
+  test_iterate (300);
 }
 
 /* A real key press into the main window. */
@@ -669,7 +571,7 @@ move_pointer (GtkWidget *widget,
   screen_point (widget, x, y, &sx, &sy);
   XTestFakeMotionEvent (xdisplay, -1, sx, sy, 0);
   XFlush (xdisplay);
-  iterate (100);
+  test_iterate (100);
 }
 
 /* A real drag with the primary button from (x0, y0) to (x1, y1) of widget, in steps. */
@@ -687,17 +589,17 @@ drag (GtkWidget *widget,
   XTestFakeMotionEvent (xdisplay, -1, sx, sy, 0);
   XTestFakeButtonEvent (xdisplay, 1, True, 0);
   XFlush (xdisplay);
-  iterate (50);
+  test_iterate (50);
   for (int i = 1; i <= 10; i++)
     {
       screen_point (widget, x0 + (x1 - x0) * i / 10, y0 + (y1 - y0) * i / 10, &sx, &sy);
       XTestFakeMotionEvent (xdisplay, -1, sx, sy, 0);
       XFlush (xdisplay);
-      iterate (20);
+      test_iterate (20);
     }
   XTestFakeButtonEvent (xdisplay, 1, False, 0);
   XFlush (xdisplay);
-  iterate (100);
+  test_iterate (100);
   move_pointer_away ();
 }
 
@@ -738,7 +640,7 @@ count_color (const Shot         *shot,
 
   for (int py = (int) y; py < (int) (y + height); py++)
     for (int px = (int) x; px < (int) (x + width); px++)
-      n += is_color (shot, px, py, c);
+      n += test_shot_is_color (shot, px, py, c);
   return n;
 }
 
@@ -759,7 +661,7 @@ count_saturated (const Shot *shot,
       {
         double rgb[3];
 
-        pixel (shot, px, py, rgb);
+        test_shot_rgb (shot, px, py, rgb);
         n += fmax (rgb[0], fmax (rgb[1], rgb[2])) - fmin (rgb[0], fmin (rgb[1], rgb[2])) > saturation;
       }
   return n;
@@ -771,7 +673,7 @@ wait_until_idle (int seconds)
   gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
 
   while (ecg_window_is_busy (window) && g_get_monotonic_time () < end)
-    iterate (50);
+    test_iterate (50);
   return !ecg_window_is_busy (window);
 }
 
@@ -854,7 +756,7 @@ test_l_cycles_the_layouts (void)
 
       press_key (XK_l, FALSE);
       for (int k = 0; k < 40 && ecg_record_view_get_layout (view) != order[i]; k++)
-        iterate (50);
+        test_iterate (50);
       CHECK_MSG (ecg_record_view_get_layout (view) == order[i], "layout %d after %u presses of l",
                  ecg_record_view_get_layout (view), i + 1);
       CHECK (wait_for_paint (GTK_WIDGET (window)));
@@ -925,7 +827,7 @@ test_a_shows_the_temporal_attention (void)
       /* Escape closes it */
       press_key_into (shown, XK_Escape, FALSE);
       for (int k = 0; k < 40 && attention_window () != NULL; k++)
-        iterate (50);
+        test_iterate (50);
       CHECK (attention_window () == NULL);
       move_pointer_away ();
     }
@@ -938,7 +840,7 @@ test_a_shows_the_temporal_attention (void)
          strstr (gtk_label_get_text (GTK_LABEL (gtk_window_get_child (shown))), "no temporal attention"));
   if (shown != NULL)
     gtk_window_close (shown);
-  iterate (100);
+  test_iterate (100);
 }
 
 static void
@@ -1035,10 +937,7 @@ test_export_writes_the_view (void)
   CHECK (texture != NULL);
   if (texture != NULL)
     {
-      shot.width = gdk_texture_get_width (texture), shot.height = gdk_texture_get_height (texture);
-      shot.stride = (gsize) shot.width * 4;
-      shot.data = g_malloc (shot.stride * shot.height);
-      gdk_texture_download (texture, shot.data, shot.stride);
+      shot = test_shot_of (texture);
       ecg_plot_style_init (&light, 1, FALSE);
       printf ("#   export.png %d x %d, %d reconstruction pixels\n", shot.width, shot.height,
               count_color (&shot, &light.colors.recon, 0, 0, shot.width, shot.height));
@@ -1147,7 +1046,7 @@ test_import_ptbxl_in_the_background (void)
   CHECK (gtk_revealer_get_reveal_child (GTK_REVEALER (task_bar)));
   gap_source = g_timeout_add (1, note_gap, &gaps);
   for (int i = 0; i < 600 && strstr (template_label_text ("subtitle"), "ptbxl-100hz.h5") == NULL; i++)
-    iterate (100);
+    test_iterate (100);
   printf ("#   imported into %s; longest main-loop gap while importing %.1f ms\n", out, gaps.worst / 1000.0);
   gaps.worst = 0;
   CHECK (wait_until_idle (120));
@@ -1185,7 +1084,7 @@ test_shortcuts_window_lists_the_keys (void)
 
   /* the primary menu's Keyboard Shortcuts (Ctrl+? needs Shift on most layouts) */
   CHECK (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-help-overlay", NULL));
-  iterate (300);
+  test_iterate (300);
   for (guint i = 0; i < g_list_model_get_n_items (toplevels) && shortcuts == NULL; i++)
     {
       g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
@@ -1221,7 +1120,7 @@ test_shortcuts_window_lists_the_keys (void)
   CHECK_MSG (found == (1u << G_N_ELEMENTS (keys)) - 1, "navigation keys listed: mask %x", found);
   g_free (capture (GTK_WIDGET (shortcuts), "ui-shortcuts.png").data);
   gtk_window_close (shortcuts);
-  iterate (100);
+  test_iterate (100);
 }
 
 static void
@@ -1238,7 +1137,7 @@ test_bad_file_is_reported_in_the_banner (void)
   CHECK (!ecg_window_open (window, path, &error));
   CHECK_MSG (g_error_matches (error, ECG_CORE_ERROR, ECG_ERR_FORMAT), "%s", error ? error->message : "no error");
   for (int i = 0; i < 100 && !gtk_revealer_get_child_revealed (banner); i++)
-    iterate (20);
+    test_iterate (20);
   wait_for_paint (GTK_WIDGET (window));
   CHECK (gtk_revealer_get_child_revealed (banner) && gtk_widget_get_mapped (GTK_WIDGET (banner)));
   CHECK_MSG (ecg_window_get_error (window) != NULL && strstr (ecg_window_get_error (window), "not-a-dataset.h5"),
@@ -1286,8 +1185,8 @@ test_dark_style_is_legible (void)
     for (int y = (int) layout.rows_y + 1; y < (int) (layout.rows_y + 5 * ecg_plot_scale_unit (&style.scale)); y++)
       for (int x = (int) layout.x + 1; x < (int) (layout.x + 5 * ecg_plot_scale_unit (&style.scale)); x++, total++)
         {
-          paper += is_color (&shot, x, y, &style.colors.paper);
-          dark += luminance_at (&shot, x, y) < 0.2;
+          paper += test_shot_is_color (&shot, x, y, &style.colors.paper);
+          dark += test_shot_luminance (&shot, x, y) < 0.2;
         }
     CHECK_MSG (paper * 3 > total && dark * 10 >= total * 9, "first square: %d of %d pixels paper, %d dark", paper,
                total, dark);
@@ -1301,7 +1200,7 @@ test_dark_style_is_legible (void)
       for (int y = (int) row.y; y < (int) (row.y + row.height); y++)
         for (int x = (int) layout.trace_x; x < (int) (layout.trace_x + layout.trace_width); x += 2)
           {
-            row_bright += luminance_at (&shot, x, y) > 0.7;
+            row_bright += test_shot_luminance (&shot, x, y) > 0.7;
             n++;
           }
       CHECK_MSG (row_bright > 100, "row %zu: %d bright trace pixels on dark paper", i, row_bright);
@@ -1323,7 +1222,7 @@ test_application_opens_files_in_windows (void)
   SKIP_IF (demo == NULL, "no demo dataset");
   file = g_file_new_for_path (demo);
   g_application_open (G_APPLICATION (app), &file, 1, "");
-  iterate (200);
+  test_iterate (200);
   windows = gtk_application_get_windows (GTK_APPLICATION (app));
   CHECK (g_list_length (windows) == 2);
   opened = ECG_WINDOW (windows->data);  /* the most recently focused first */
@@ -1331,7 +1230,7 @@ test_application_opens_files_in_windows (void)
   CHECK (ecg_window_get_error (opened) == NULL);
   CHECK (ecg_window_get_record_index (opened) == 0);
   gtk_window_destroy (GTK_WINDOW (opened));
-  iterate (100);
+  test_iterate (100);
   CHECK (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))) == 1);
 }
 
@@ -1344,7 +1243,7 @@ test_ctrl_q_closes_every_window (void)
   g_object_add_weak_pointer (G_OBJECT (watched), (gpointer *) &watched);
   press_key (XK_q, TRUE);
   for (int i = 0; i < 50 && watched != NULL; i++)
-    iterate (20);
+    test_iterate (20);
   CHECK_MSG (watched == NULL, "the window is still there after Ctrl+Q");
   CHECK (gtk_application_get_windows (GTK_APPLICATION (app)) == NULL);
   if (watched != NULL)
@@ -1394,7 +1293,7 @@ main (int   argc,
 
   if (window != NULL)
     gtk_window_destroy (GTK_WINDOW (window));
-  iterate (100);
+  test_iterate (100);
   g_object_unref (app);
   return test_done ();
 }
