@@ -27,14 +27,12 @@ struct _EcgWindow
   GtkApplicationWindow parent_instance;
 
   /* Template widgets */
-  GtkLabel       *title;
   GtkLabel       *subtitle;
   GtkRevealer    *banner;
   GtkLabel       *banner_label;
   GtkRevealer    *task_bar;
   GtkLabel       *task_label;
   GtkProgressBar *task_progress;
-  GtkPaned       *paned;
   EcgRecordList  *record_list;
   EcgRecordView  *record_view;
   GtkDropDown    *model_dropdown;
@@ -1236,14 +1234,12 @@ ecg_window_class_init (EcgWindowClass *klass)
   g_type_ensure (ECG_TYPE_RECORD_VIEW);
   g_type_ensure (ECG_TYPE_RECORD_LIST);
   gtk_widget_class_set_template_from_resource (widget_class, "/org/ecglens/Ecglens/ecg-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, EcgWindow, title);
   gtk_widget_class_bind_template_child (widget_class, EcgWindow, subtitle);
   gtk_widget_class_bind_template_child (widget_class, EcgWindow, banner);
   gtk_widget_class_bind_template_child (widget_class, EcgWindow, banner_label);
   gtk_widget_class_bind_template_child (widget_class, EcgWindow, task_bar);
   gtk_widget_class_bind_template_child (widget_class, EcgWindow, task_label);
   gtk_widget_class_bind_template_child (widget_class, EcgWindow, task_progress);
-  gtk_widget_class_bind_template_child (widget_class, EcgWindow, paned);
   gtk_widget_class_bind_template_child (widget_class, EcgWindow, record_list);
   gtk_widget_class_bind_template_child (widget_class, EcgWindow, record_view);
   gtk_widget_class_bind_template_child (widget_class, EcgWindow, model_dropdown);
